@@ -1,0 +1,165 @@
+//! `compare`: runs every (solver x dataset x D x eps x seed) cell, prints a markdown table and
+//! writes it as CSV. The default run (Sinkhorn on the Gaussian and Gaussian-mixture pairs,
+//! D in {2, 16}, eps in {0.1, 1, 10}) finishes in a few minutes on 2 cores.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use eot_bench::{CellSpec, EvalSizes, run_cell, table::results_table};
+use eot_solvers::{Options, Registry};
+
+#[derive(Parser, Debug)]
+#[command(about = "Compare EOT solvers against ground truth, cell by cell")]
+struct Args {
+    /// Solvers, comma-separated (see `eot solvers`).
+    #[arg(long, value_delimiter = ',', default_value = "sinkhorn")]
+    solvers: Vec<String>,
+    /// Datasets: gaussian, gmm, swiss-roll (2-D only).
+    #[arg(long, value_delimiter = ',', default_value = "gaussian,gmm")]
+    datasets: Vec<String>,
+    /// Dimensions D.
+    #[arg(long, value_delimiter = ',', default_value = "2,16")]
+    dims: Vec<usize>,
+    /// Regularisers eps (cost |x-y|^2/2; POT's reg with cost |x-y|^2 is 2*eps).
+    #[arg(long, value_delimiter = ',', default_value = "0.1,1,10")]
+    eps: Vec<f64>,
+    /// Run seeds (training samples and solver randomness).
+    #[arg(long, value_delimiter = ',', default_value = "0")]
+    seeds: Vec<u64>,
+    /// Training points drawn from each of source and target.
+    #[arg(long, default_value_t = 2000)]
+    n: usize,
+    /// Fixed test points for cBW2-UVP.
+    #[arg(long, default_value_t = 200)]
+    queries: usize,
+    /// Draws per test point for solvers without closed-form conditional moments.
+    #[arg(long, default_value_t = 1000)]
+    samples: usize,
+    /// Held-out points for BW2-UVP and the dual value.
+    #[arg(long, default_value_t = 2000)]
+    eval: usize,
+    /// Worker threads (rayon); 0 = all cores.
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Device: cpu, cuda, cuda:N.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// Solver setting key=value (repeatable), passed to every solver.
+    #[arg(long = "opt")]
+    opts: Vec<String>,
+    /// Where the CSV goes.
+    #[arg(long, default_value = "reports/results/compare.csv")]
+    out: PathBuf,
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    if args.threads > 0 {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(args.threads)
+            .build_global()
+            .context("--threads")?;
+    }
+    for (flag, v) in [
+        ("--n", args.n),
+        ("--queries", args.queries),
+        ("--samples", args.samples),
+        ("--eval", args.eval),
+    ] {
+        if v < 2 {
+            bail!("{flag} must be >= 2, got {v}");
+        }
+    }
+    let registry = Registry::builtin();
+    let sizes = EvalSizes {
+        train: args.n,
+        queries: args.queries,
+        samples_per_query: args.samples,
+        eval: args.eval,
+    };
+    let cells = cells(&args, sizes);
+    eprintln!("compare: {} cells", cells.len());
+    let mut results = Vec::new();
+    for (i, spec) in cells.iter().enumerate() {
+        let mut options = Options::parse(&args.opts)?;
+        if args.device != "cpu" {
+            options = options.with("device", &args.device);
+        }
+        eprint!(
+            "[{}/{}] {} {} D={} eps={} seed={} ... ",
+            i + 1,
+            cells.len(),
+            spec.solver,
+            spec.dataset,
+            spec.dim,
+            spec.eps,
+            spec.seed
+        );
+        let r = run_cell(&registry, spec, options)?;
+        eprintln!(
+            "{:.2}s, cBW2-UVP {}",
+            r.fit_seconds,
+            r.cbw2_uvp.map_or("—".into(), |v| format!("{v:.3}%"))
+        );
+        results.push(r);
+    }
+    let table = results_table(&results)?;
+    println!("{}", table.to_markdown());
+    table.write_csv(&args.out)?;
+    eprintln!("wrote {}", args.out.display());
+    print_provenance(&args, &results);
+    Ok(())
+}
+
+fn cells(args: &Args, sizes: EvalSizes) -> Vec<CellSpec> {
+    let mut out = Vec::new();
+    for solver in &args.solvers {
+        for dataset in &args.datasets {
+            for &dim in &args.dims {
+                if dataset == "swiss-roll" && dim != 2 {
+                    continue;
+                }
+                for &eps in &args.eps {
+                    for &seed in &args.seeds {
+                        out.push(CellSpec {
+                            solver: solver.clone(),
+                            dataset: dataset.clone(),
+                            dim,
+                            eps,
+                            seed,
+                            sizes,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Seeds, settings and versions behind the figures.
+fn print_provenance(args: &Args, results: &[eot_bench::CellResult]) {
+    println!(
+        "Provenance: eot-bench {}, seeds {:?}, n={}, queries={}, samples={}, eval={}, threads={}, device={}",
+        env!("CARGO_PKG_VERSION"),
+        args.seeds,
+        args.n,
+        args.queries,
+        args.samples,
+        args.eval,
+        if args.threads == 0 {
+            rayon::current_num_threads()
+        } else {
+            args.threads
+        },
+        args.device
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    for r in results {
+        if seen.insert(r.spec.solver.clone()) {
+            let s: Vec<String> = r.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            println!("Settings of {}: {}", r.spec.solver, s.join(", "));
+        }
+    }
+}

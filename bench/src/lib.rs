@@ -1,0 +1,8 @@
+//! The evaluation harness behind `compare` and `eot`: runs one (solver x dataset x D x eps x
+//! seed) cell against ground truth, and the helpers both binaries share.
+
+pub mod cell;
+pub mod memory;
+pub mod table;
+
+pub use cell::{CellResult, CellSpec, EvalSizes, run_cell};

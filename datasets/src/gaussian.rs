@@ -1,0 +1,70 @@
+use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
+
+use crate::linalg::{normal_vector, symmetrize};
+use crate::{DataError, Points, SuiteRng};
+
+/// A Gaussian `N(mean, cov)` with full covariance, sampled through its Cholesky factor.
+#[derive(Clone, Debug)]
+pub struct Gaussian {
+    mean: DVector<f64>,
+    cov: DMatrix<f64>,
+    chol: Cholesky<f64, Dyn>,
+}
+
+impl Gaussian {
+    /// Refuses a covariance that is not square, of the wrong size, or not positive definite.
+    pub fn new(mean: DVector<f64>, cov: DMatrix<f64>) -> Result<Self, DataError> {
+        let d = mean.len();
+        if cov.nrows() != d || cov.ncols() != d {
+            return Err(DataError::Invalid(format!(
+                "covariance is {}x{}, mean has dimension {d}",
+                cov.nrows(),
+                cov.ncols()
+            )));
+        }
+        let cov = symmetrize(cov);
+        let chol = cov
+            .clone()
+            .cholesky()
+            .ok_or_else(|| DataError::Invalid("covariance is not positive definite".into()))?;
+        Ok(Gaussian { mean, cov, chol })
+    }
+
+    /// Dimension.
+    pub fn dim(&self) -> usize {
+        self.mean.len()
+    }
+    /// Mean vector.
+    pub fn mean(&self) -> &DVector<f64> {
+        &self.mean
+    }
+    /// Covariance matrix.
+    pub fn cov(&self) -> &DMatrix<f64> {
+        &self.cov
+    }
+
+    /// Draws `n` points.
+    pub fn sample(&self, n: usize, rng: &mut SuiteRng) -> Points {
+        let d = self.dim();
+        let l = self.chol.l();
+        let mut data = Vec::with_capacity(n * d);
+        for _ in 0..n {
+            let y = &self.mean + &l * normal_vector(d, rng);
+            data.extend(y.iter());
+        }
+        Points::new(data, n, d).expect("finite Gaussian draws")
+    }
+
+    /// `log N(x | mean, cov)`.
+    pub fn log_density(&self, x: &[f64]) -> f64 {
+        let d = self.dim();
+        let diff = DVector::from_column_slice(x) - &self.mean;
+        let z = self
+            .chol
+            .l()
+            .solve_lower_triangular(&diff)
+            .expect("Cholesky factor is invertible");
+        let log_det: f64 = self.chol.l().diagonal().iter().map(|v| 2.0 * v.ln()).sum();
+        -0.5 * (z.norm_squared() + log_det + d as f64 * (2.0 * std::f64::consts::PI).ln())
+    }
+}

@@ -1,0 +1,286 @@
+use std::sync::OnceLock;
+
+use nalgebra::{DMatrix, DVector};
+use rand::Rng;
+
+use crate::linalg::{normal_vector, symmetrize};
+use crate::{
+    BenchmarkPair, DataError, Gaussian, GroundTruth, Moments, Points, SuiteRng, random_rotation,
+    random_spd, seeded_rng,
+};
+
+/// How a Gaussian-mixture benchmark pair is built (DESIGN §4.2).
+#[derive(Clone, Debug)]
+pub struct GmmPairSettings {
+    /// Dimension D.
+    pub dim: usize,
+    /// Regulariser the exact plan is built for.
+    pub eps: f64,
+    /// Source components: equal weights, isotropic std `source_std`, centres `source_spacing` apart.
+    pub source_components: usize,
+    pub source_std: f64,
+    pub source_spacing: f64,
+    /// Components of the potential mixture `exp(f*/eps) ∝ sum_k p_k N(mu_k, Sigma_k)`.
+    pub potential_components: usize,
+    /// Seed of the construction: the pair depends on it and on `dim`, `eps`, not on a run's seed.
+    pub construction_seed: u64,
+}
+
+impl GmmPairSettings {
+    /// The suite's benchmark pair: 3 source components (centres 2 apart, std 0.5) and
+    /// 5 potential components, as in the benchmark authors' draft.
+    pub fn benchmark(dim: usize, eps: f64) -> Self {
+        GmmPairSettings {
+            dim,
+            eps,
+            source_components: 3,
+            source_std: 0.5,
+            source_spacing: 2.0,
+            potential_components: 5,
+            construction_seed: 0x6a05_0000 + dim as u64,
+        }
+    }
+}
+
+/// One component of the exact conditional plan `pi*(y|x)`.
+#[derive(Clone, Debug)]
+struct PlanComponent {
+    log_weight: f64,
+    /// `N(mu_k, Sigma_k + eps I)`: the component's weight as a function of `x`.
+    evidence: Gaussian,
+    /// `S_k = (I/eps + Sigma_k^{-1})^{-1}` and its Cholesky factor.
+    cov: DMatrix<f64>,
+    cov_chol: DMatrix<f64>,
+    /// `S_k Sigma_k^{-1} mu_k`; the mean is `offset + S_k x / eps`.
+    offset: DVector<f64>,
+}
+
+/// Gaussian-mixture pair with the exact EOT plan (Gushchin et al., NeurIPS 2023 D&B).
+///
+/// `p0` is a Gaussian mixture; `exp(f*(y)/eps) ∝ sum_k p_k N(y | mu_k, Sigma_k)`, so
+/// `pi*(y|x) = sum_k w_k(x) N(y | m_k(x), S_k)` with `S_k = (I/eps + Sigma_k^{-1})^{-1}`,
+/// `m_k(x) = S_k (Sigma_k^{-1} mu_k + x/eps)`, `w_k(x) ∝ p_k N(x | mu_k, Sigma_k + eps I)`;
+/// `p1` is the push-forward of `p0` through `pi*`, which makes `pi*` the EOT plan between them.
+pub struct GmmPair {
+    settings: GmmPairSettings,
+    source: Vec<Gaussian>,
+    plan: Vec<PlanComponent>,
+    target_moments: OnceLock<Moments>,
+}
+
+/// Source draws used to compute the target moments by the law of total covariance.
+const TARGET_MOMENT_DRAWS: usize = 20_000;
+
+impl GmmPair {
+    /// Builds the pair; refuses `dim < 2`, `eps <= 0`, or empty mixtures.
+    pub fn new(s: &GmmPairSettings) -> Result<Self, DataError> {
+        if s.dim < 2 {
+            return Err(DataError::Invalid(format!(
+                "gmm pair needs D >= 2, got {}",
+                s.dim
+            )));
+        }
+        if !(s.eps > 0.0 && s.eps.is_finite()) {
+            return Err(DataError::Invalid(format!(
+                "eps must be > 0 and finite, got {}",
+                s.eps
+            )));
+        }
+        if s.source_components == 0 || s.potential_components == 0 {
+            return Err(DataError::Invalid(
+                "mixtures need at least one component".into(),
+            ));
+        }
+        let mut rng = seeded_rng(s.construction_seed);
+        let source = source_mixture(s, &mut rng)?;
+        let weights: Vec<f64> = (0..s.potential_components)
+            .map(|_| rng.random_range(0.5..1.5))
+            .collect();
+        let total: f64 = weights.iter().sum();
+        let d = s.dim;
+        let mut plan = Vec::with_capacity(s.potential_components);
+        for w in weights {
+            let mu = normal_vector(d, &mut rng);
+            let sigma = random_spd(d, 0.1, 1.0, &mut rng);
+            plan.push(plan_component((w / total).ln(), mu, sigma, s.eps)?);
+        }
+        Ok(GmmPair {
+            settings: s.clone(),
+            source,
+            plan,
+            target_moments: OnceLock::new(),
+        })
+    }
+
+    /// The settings the pair was built from.
+    pub fn settings(&self) -> &GmmPairSettings {
+        &self.settings
+    }
+
+    /// Log-weights `log w_k(x)`, normalised (log-sum-exp over components).
+    fn log_weights(&self, x: &[f64]) -> Vec<f64> {
+        let raw: Vec<f64> = self
+            .plan
+            .iter()
+            .map(|c| c.log_weight + c.evidence.log_density(x))
+            .collect();
+        let max = raw.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let lse = max + raw.iter().map(|v| (v - max).exp()).sum::<f64>().ln();
+        raw.iter().map(|v| v - lse).collect()
+    }
+
+    fn component_mean(&self, c: &PlanComponent, x: &[f64]) -> DVector<f64> {
+        &c.offset + &c.cov * DVector::from_column_slice(x) / self.settings.eps
+    }
+}
+
+fn source_mixture(s: &GmmPairSettings, rng: &mut SuiteRng) -> Result<Vec<Gaussian>, DataError> {
+    // Centres on a regular polygon of side `spacing` in a random 2-plane: all pairs of
+    // neighbouring centres are `spacing` apart (all pairs for the default 3 components).
+    let rot = random_rotation(s.dim, rng);
+    let k = s.source_components;
+    let radius = if k > 1 {
+        s.source_spacing / (2.0 * (std::f64::consts::PI / k as f64).sin())
+    } else {
+        0.0
+    };
+    let cov = DMatrix::identity(s.dim, s.dim) * (s.source_std * s.source_std);
+    (0..k)
+        .map(|i| {
+            let angle = 2.0 * std::f64::consts::PI * i as f64 / k as f64;
+            let centre =
+                rot.column(0) * (radius * angle.cos()) + rot.column(1) * (radius * angle.sin());
+            Gaussian::new(centre, cov.clone())
+        })
+        .collect()
+}
+
+fn plan_component(
+    log_weight: f64,
+    mu: DVector<f64>,
+    sigma: DMatrix<f64>,
+    eps: f64,
+) -> Result<PlanComponent, DataError> {
+    let d = mu.len();
+    let id = DMatrix::<f64>::identity(d, d);
+    let sigma_inv = sigma
+        .clone()
+        .try_inverse()
+        .ok_or_else(|| DataError::Invalid("singular Sigma_k".into()))?;
+    let cov = symmetrize(
+        (&id / eps + &sigma_inv)
+            .try_inverse()
+            .expect("SPD sum is invertible"),
+    );
+    let cov_chol = cov.clone().cholesky().expect("S_k is SPD").l();
+    let offset = &cov * &sigma_inv * &mu;
+    let evidence = Gaussian::new(mu, sigma + id * eps)?;
+    Ok(PlanComponent {
+        log_weight,
+        evidence,
+        cov,
+        cov_chol,
+        offset,
+    })
+}
+
+/// Index drawn from normalised log-weights.
+fn draw_index(log_w: &[f64], rng: &mut SuiteRng) -> usize {
+    let u: f64 = rng.random();
+    let mut acc = 0.0;
+    for (k, lw) in log_w.iter().enumerate() {
+        acc += lw.exp();
+        if u < acc {
+            return k;
+        }
+    }
+    log_w.len() - 1
+}
+
+impl GroundTruth for GmmPair {
+    fn conditional_sample(&self, x: &[f64], k: usize, rng: &mut SuiteRng) -> Points {
+        let d = self.settings.dim;
+        let log_w = self.log_weights(x);
+        let means: Vec<DVector<f64>> = self
+            .plan
+            .iter()
+            .map(|c| self.component_mean(c, x))
+            .collect();
+        let mut data = Vec::with_capacity(k * d);
+        for _ in 0..k {
+            let j = draw_index(&log_w, rng);
+            data.extend((&means[j] + &self.plan[j].cov_chol * normal_vector(d, rng)).iter());
+        }
+        Points::new(data, k, d).expect("finite mixture draws")
+    }
+
+    fn conditional_moments(&self, x: &[f64]) -> Moments {
+        let d = self.settings.dim;
+        let log_w = self.log_weights(x);
+        let mut mean = DVector::zeros(d);
+        let mut second = DMatrix::zeros(d, d);
+        for (c, lw) in self.plan.iter().zip(&log_w) {
+            let w = lw.exp();
+            let m = self.component_mean(c, x);
+            second += (&c.cov + &m * m.transpose()) * w;
+            mean += m * w;
+        }
+        let cov = symmetrize(second - &mean * mean.transpose());
+        Moments { mean, cov }
+    }
+
+    /// Exact in the conditional moments, Monte Carlo over 20,000 fixed source draws:
+    /// `Cov(y) = E_x Cov(y|x) + Cov_x E(y|x)` (law of total covariance).
+    fn target_moments(&self) -> Moments {
+        self.target_moments
+            .get_or_init(|| {
+                let d = self.settings.dim;
+                let xs = self.sample_source(
+                    TARGET_MOMENT_DRAWS,
+                    &mut seeded_rng(self.settings.construction_seed ^ 0x7a),
+                );
+                let mut mean = DVector::zeros(d);
+                let mut second = DMatrix::zeros(d, d);
+                for x in xs.rows() {
+                    let m = self.conditional_moments(x);
+                    second += &m.cov + &m.mean * m.mean.transpose();
+                    mean += m.mean;
+                }
+                let n = TARGET_MOMENT_DRAWS as f64;
+                mean /= n;
+                let cov = symmetrize(second / n - &mean * mean.transpose());
+                Moments { mean, cov }
+            })
+            .clone()
+    }
+}
+
+impl BenchmarkPair for GmmPair {
+    fn name(&self) -> &str {
+        "gmm"
+    }
+    fn dim(&self) -> usize {
+        self.settings.dim
+    }
+    fn sample_source(&self, n: usize, rng: &mut SuiteRng) -> Points {
+        let d = self.settings.dim;
+        let mut data = Vec::with_capacity(n * d);
+        for _ in 0..n {
+            let k = rng.random_range(0..self.source.len());
+            data.extend(self.source[k].sample(1, rng).into_vec());
+        }
+        Points::new(data, n, d).expect("finite mixture draws")
+    }
+    fn sample_target(&self, n: usize, rng: &mut SuiteRng) -> Points {
+        let xs = self.sample_source(n, rng);
+        let d = self.settings.dim;
+        let mut data = Vec::with_capacity(n * d);
+        for x in xs.rows() {
+            data.extend(self.conditional_sample(x, 1, rng).into_vec());
+        }
+        Points::new(data, n, d).expect("finite mixture draws")
+    }
+    fn ground_truth(&self) -> Option<&dyn GroundTruth> {
+        Some(self)
+    }
+}

@@ -1,0 +1,296 @@
+//! Point files: one point per row, in CSV (with a header), `.npy` or Parquet.
+//!
+//! Every problem is reported with the file, and where it applies the 1-based data row (not
+//! counting the CSV header) and 1-based column: ragged rows, non-numeric cells, NaN/Inf, empty
+//! files and fewer than two points.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use crate::{DataError, Points};
+
+/// The fewest points a file may hold: one point defines no distribution to transport.
+pub const MIN_POINTS: usize = 2;
+
+/// Reads a point file, choosing the format by extension (`.csv`, `.npy`, `.parquet`).
+pub fn load_points(path: &Path) -> Result<Points, DataError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let points = match ext.as_str() {
+        "csv" => load_csv(path)?,
+        "npy" => load_npy(path)?,
+        "parquet" | "pq" => load_parquet(path)?,
+        _ => {
+            return Err(DataError::file(
+                path,
+                "unknown point-file format: expected a .csv, .npy or .parquet extension",
+            ));
+        }
+    };
+    if points.len() < MIN_POINTS {
+        return Err(DataError::file(
+            path,
+            format!(
+                "has {} point(s); at least {MIN_POINTS} are needed",
+                points.len()
+            ),
+        ));
+    }
+    Ok(points)
+}
+
+/// Reads two files that must share a dimension (source and target, or target and queries).
+pub fn load_matching(a: &Path, b: &Path) -> Result<(Points, Points), DataError> {
+    let (pa, pb) = (load_points(a)?, load_points(b)?);
+    if pa.dim() != pb.dim() {
+        return Err(DataError::file(
+            b,
+            format!(
+                "has dimension {} but {} has dimension {}",
+                pb.dim(),
+                a.display(),
+                pa.dim()
+            ),
+        ));
+    }
+    Ok((pa, pb))
+}
+
+fn open(path: &Path) -> Result<File, DataError> {
+    File::open(path).map_err(|e| DataError::file(path, format!("cannot open: {e}")))
+}
+
+fn load_csv(path: &Path) -> Result<Points, DataError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(BufReader::new(open(path)?));
+    let header = reader
+        .headers()
+        .map_err(|e| DataError::file(path, format!("cannot read header: {e}")))?
+        .clone();
+    if header.is_empty() || header.iter().all(str::is_empty) {
+        return Err(DataError::file(
+            path,
+            "is empty: expected a header line and one point per row",
+        ));
+    }
+    let d = header.len();
+    let mut data = Vec::new();
+    let mut n = 0;
+    for (i, record) in reader.records().enumerate() {
+        let row = i + 1;
+        let record =
+            record.map_err(|e| DataError::at(path, row, None, format!("cannot read: {e}")))?;
+        if record.len() != d {
+            return Err(DataError::at(
+                path,
+                row,
+                None,
+                format!("has {} values but the header has {d} columns", record.len()),
+            ));
+        }
+        for (j, cell) in record.iter().enumerate() {
+            data.push(parse_cell(path, row, j + 1, &header[j], cell)?);
+        }
+        n += 1;
+    }
+    Points::new(data, n, d).map_err(|e| DataError::file(path, e.to_string()))
+}
+
+fn parse_cell(
+    path: &Path,
+    row: usize,
+    col: usize,
+    name: &str,
+    cell: &str,
+) -> Result<f64, DataError> {
+    if cell.is_empty() {
+        return Err(DataError::at(
+            path,
+            row,
+            Some(col),
+            format!("empty cell in column '{name}'"),
+        ));
+    }
+    let v: f64 = cell.parse().map_err(|_| {
+        DataError::at(
+            path,
+            row,
+            Some(col),
+            format!("'{cell}' in column '{name}' is not a number"),
+        )
+    })?;
+    finite(path, row, col, v)
+}
+
+fn finite(path: &Path, row: usize, col: usize, v: f64) -> Result<f64, DataError> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(DataError::at(
+            path,
+            row,
+            Some(col),
+            format!("value {v} is not finite"),
+        ))
+    }
+}
+
+/// Checks every value and builds points from row-major data.
+fn checked(path: &Path, data: Vec<f64>, n: usize, d: usize) -> Result<Points, DataError> {
+    if n == 0 || d == 0 {
+        return Err(DataError::file(
+            path,
+            format!("is empty ({n} rows x {d} columns)"),
+        ));
+    }
+    for (pos, &v) in data.iter().enumerate() {
+        finite(path, pos / d + 1, pos % d + 1, v)?;
+    }
+    Points::new(data, n, d).map_err(|e| DataError::file(path, e.to_string()))
+}
+
+fn load_npy(path: &Path) -> Result<Points, DataError> {
+    let npy = npyz::NpyFile::new(BufReader::new(open(path)?))
+        .map_err(|e| DataError::file(path, format!("not a valid .npy file: {e}")))?;
+    let shape = npy.shape().to_vec();
+    let (n, d) = match shape.as_slice() {
+        [n, d] => (*n as usize, *d as usize),
+        _ => {
+            return Err(DataError::file(
+                path,
+                format!("has shape {shape:?}; expected a 2-D array (points x dimensions)"),
+            ));
+        }
+    };
+    let fortran = npy.order() == npyz::Order::Fortran;
+    let values = read_npy_values(path, npy)?;
+    let data = if fortran {
+        transpose(&values, d, n)
+    } else {
+        values
+    };
+    checked(path, data, n, d)
+}
+
+fn read_npy_values<R: std::io::Read>(
+    path: &Path,
+    npy: npyz::NpyFile<R>,
+) -> Result<Vec<f64>, DataError> {
+    let bad = |e: std::io::Error| DataError::file(path, format!("cannot read data: {e}"));
+    let npy = match npy.try_data::<f64>() {
+        Ok(r) => return r.collect::<Result<Vec<_>, _>>().map_err(bad),
+        Err(npy) => npy,
+    };
+    let npy = match npy.try_data::<f32>() {
+        Ok(r) => {
+            return Ok(r
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(bad)?
+                .into_iter()
+                .map(f64::from)
+                .collect());
+        }
+        Err(npy) => npy,
+    };
+    let npy = match npy.try_data::<i64>() {
+        Ok(r) => {
+            return Ok(r
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(bad)?
+                .into_iter()
+                .map(|v| v as f64)
+                .collect());
+        }
+        Err(npy) => npy,
+    };
+    match npy.try_data::<i32>() {
+        Ok(r) => Ok(r
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(bad)?
+            .into_iter()
+            .map(f64::from)
+            .collect()),
+        Err(npy) => Err(DataError::file(
+            path,
+            format!(
+                "has dtype {:?}; expected float64, float32, int64 or int32",
+                npy.dtype()
+            ),
+        )),
+    }
+}
+
+/// Column-major `rows x cols` (as stored) to row-major `cols x rows`... i.e. Fortran order to C order.
+fn transpose(values: &[f64], d: usize, n: usize) -> Vec<f64> {
+    let mut out = vec![0.0; values.len()];
+    for i in 0..n {
+        for k in 0..d {
+            out[i * d + k] = values[k * n + i];
+        }
+    }
+    out
+}
+
+fn load_parquet(path: &Path) -> Result<Points, DataError> {
+    use polars::prelude::{DataType, ParquetReader, SerReader};
+    let df = ParquetReader::new(open(path)?)
+        .finish()
+        .map_err(|e| DataError::file(path, format!("not a readable Parquet file: {e}")))?;
+    let (n, d) = (df.height(), df.width());
+    let mut data = vec![0.0; n * d];
+    for (j, column) in df.columns().iter().enumerate() {
+        let name = column.name().to_string();
+        if !column.dtype().is_primitive_numeric() {
+            return Err(DataError::File {
+                path: path.to_path_buf(),
+                row: None,
+                column: Some(j + 1),
+                message: format!(
+                    "column '{name}' has type {}, expected numbers",
+                    column.dtype()
+                ),
+            });
+        }
+        let cast = column
+            .cast(&DataType::Float64)
+            .map_err(|e| DataError::file(path, format!("column '{name}': {e}")))?;
+        let values = cast
+            .f64()
+            .map_err(|e| DataError::file(path, format!("column '{name}': {e}")))?;
+        for (i, v) in values.iter().enumerate() {
+            let v = v.ok_or_else(|| {
+                DataError::at(
+                    path,
+                    i + 1,
+                    Some(j + 1),
+                    format!("missing value in column '{name}'"),
+                )
+            })?;
+            data[i * d + j] = v;
+        }
+    }
+    checked(path, data, n, d)
+}
+
+/// Writes points as CSV with the header `x0,...,x{d-1}` (or the given column names).
+pub fn write_csv(path: &Path, points: &Points, names: Option<&[String]>) -> Result<(), DataError> {
+    let err = |e: &dyn std::fmt::Display| DataError::file(path, format!("cannot write: {e}"));
+    let mut w = csv::Writer::from_path(path).map_err(|e| err(&e))?;
+    let header: Vec<String> = match names {
+        Some(n) => n.to_vec(),
+        None => (0..points.dim()).map(|k| format!("x{k}")).collect(),
+    };
+    w.write_record(&header).map_err(|e| err(&e))?;
+    for row in points.rows() {
+        w.write_record(row.iter().map(|v| format!("{v:e}")))
+            .map_err(|e| err(&e))?;
+    }
+    w.flush().map_err(|e| err(&e))
+}

@@ -1,0 +1,83 @@
+use crate::DataError;
+
+/// `n` points in `R^d`, stored row-major (`data[i * d + k]` is coordinate `k` of point `i`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Points {
+    data: Vec<f64>,
+    n: usize,
+    d: usize,
+}
+
+impl Points {
+    /// Wraps row-major data; refuses a length that is not `n * d`, `d = 0`, or a non-finite value.
+    pub fn new(data: Vec<f64>, n: usize, d: usize) -> Result<Self, DataError> {
+        if d == 0 {
+            return Err(DataError::Invalid("points must have dimension >= 1".into()));
+        }
+        if data.len() != n * d {
+            return Err(DataError::Invalid(format!(
+                "{} values cannot form {n} points of dimension {d}",
+                data.len()
+            )));
+        }
+        if let Some(pos) = data.iter().position(|v| !v.is_finite()) {
+            return Err(DataError::Invalid(format!(
+                "point {} coordinate {} is not finite ({})",
+                pos / d,
+                pos % d,
+                data[pos]
+            )));
+        }
+        Ok(Points { data, n, d })
+    }
+
+    /// Builds points from rows of equal length.
+    pub fn from_rows(rows: &[Vec<f64>]) -> Result<Self, DataError> {
+        let d = rows.first().map_or(0, Vec::len);
+        if let Some((i, r)) = rows.iter().enumerate().find(|(_, r)| r.len() != d) {
+            return Err(DataError::Invalid(format!(
+                "row {i} has {} values, expected {d}",
+                r.len()
+            )));
+        }
+        Points::new(rows.concat(), rows.len(), d)
+    }
+
+    /// Number of points.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+    /// True when there are no points.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+    /// Dimension of each point.
+    pub fn dim(&self) -> usize {
+        self.d
+    }
+    /// Point `i`.
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.data[i * self.d..(i + 1) * self.d]
+    }
+    /// All coordinates, row-major.
+    pub fn as_slice(&self) -> &[f64] {
+        &self.data
+    }
+    /// Consumes the points, returning the row-major data.
+    pub fn into_vec(self) -> Vec<f64> {
+        self.data
+    }
+    /// Iterates over the points.
+    pub fn rows(&self) -> impl Iterator<Item = &[f64]> {
+        self.data.chunks_exact(self.d)
+    }
+    /// The first `k` points (all of them if `k >= len`).
+    pub fn head(&self, k: usize) -> Points {
+        let k = k.min(self.n);
+        Points {
+            data: self.data[..k * self.d].to_vec(),
+            n: k,
+            d: self.d,
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! The weak-dual interface (DESIGN §2) and the solvers that implement it.
+//!
+//! A [`Solver`] is a configured algorithm; fitting it on samples gives a [`FittedPlan`], which
+//! exposes what every EOT solver can be compared on: the potential `f(y)`, `log Z(f, x)`, samples
+//! of `pi(.|x)`, the barycentric map and the dual value. Solvers are built by name through a
+//! [`Registry`]; see the README section "Adding a solver".
+
+mod device;
+mod error;
+mod options;
+mod problem;
+mod real;
+mod registry;
+pub mod sinkhorn;
+mod solver;
+
+pub use device::parse_device;
+pub use error::SolverError;
+pub use options::Options;
+pub use problem::Eps;
+pub use real::Real;
+pub use registry::{Factory, Registry};
+pub use solver::{DualValue, Exactness, FitData, FitReport, FittedPlan, LogPartition, Solver};

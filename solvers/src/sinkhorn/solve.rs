@@ -1,0 +1,234 @@
+//! The Sinkhorn loop: eps schedule, alternating soft-min updates, the stopping rule.
+
+use eot_datasets::Points;
+
+use super::kernel::{Cloud, soft_min};
+use super::settings::{Backend, Precision, SinkhornSettings};
+use super::tensor::TensorSoftMin;
+use crate::{Real, SolverError};
+
+/// Potentials and statistics of a Sinkhorn run.
+#[derive(Clone, Debug)]
+pub struct SolveOutcome {
+    /// Source potential `f` (one value per source point).
+    pub f: Vec<f64>,
+    /// Target potential `g` (one value per target point).
+    pub g: Vec<f64>,
+    /// Iterations over all eps stages (one iteration = one `g` and one `f` update).
+    pub iterations: usize,
+    /// Iterations of the final stage, at the requested eps.
+    pub final_stage_iterations: usize,
+    /// Number of eps stages.
+    pub stages: usize,
+    pub converged: bool,
+    /// `|P^T 1 - b|_2` of the returned plan (whose rows are exact).
+    pub marginal_error: f64,
+    /// The dual value `sum_i a_i f_i + sum_j b_j g_j` (the EOT value at convergence).
+    pub dual_value: f64,
+}
+
+/// One half of a Sinkhorn iteration, wherever it runs.
+pub(crate) trait SoftMin {
+    /// `f_i = -eps LSE_j((g_j - C_ij)/eps + log b_j)`.
+    fn update_source(&mut self, g: &[f64], eps: f64, f: &mut [f64]) -> Result<(), SolverError>;
+    /// `g_j = -eps LSE_i((f_i - C_ij)/eps + log a_i)`.
+    fn update_target(&mut self, f: &[f64], eps: f64, g: &mut [f64]) -> Result<(), SolverError>;
+}
+
+/// The fused CPU kernel in precision `T`, with its scratch buffers allocated once.
+pub(crate) struct FusedSoftMin<T> {
+    x: Cloud<T>,
+    y: Cloud<T>,
+    h: Vec<T>,
+    out: Vec<T>,
+}
+
+impl<T: Real> FusedSoftMin<T> {
+    pub fn new(x: &Points, y: &Points, shift: &[f64]) -> Self {
+        let d = x.dim();
+        let (x, y) = (
+            Cloud::new(x.as_slice(), d, shift),
+            Cloud::new(y.as_slice(), d, shift),
+        );
+        let cap = x.n.max(y.n);
+        FusedSoftMin {
+            x,
+            y,
+            h: Vec::with_capacity(cap),
+            out: Vec::with_capacity(cap),
+        }
+    }
+
+    fn update(rows_are_x: bool, s: &mut Self, pot: &[f64], eps: f64, result: &mut [f64]) {
+        let (p, q) = if rows_are_x {
+            (&s.x, &s.y)
+        } else {
+            (&s.y, &s.x)
+        };
+        let log_w = -(q.n as f64).ln();
+        s.h.clear();
+        s.h.extend(
+            pot.iter()
+                .zip(&q.half_sq)
+                .map(|(v, hs)| T::from_f64((v - hs.to_f64()) / eps + log_w)),
+        );
+        s.out.clear();
+        s.out.resize(p.n, T::ZERO);
+        soft_min(p, q, &s.h, eps, &mut s.out);
+        for (r, o) in result.iter_mut().zip(&s.out) {
+            *r = o.to_f64();
+        }
+    }
+}
+
+impl<T: Real> SoftMin for FusedSoftMin<T> {
+    fn update_source(&mut self, g: &[f64], eps: f64, f: &mut [f64]) -> Result<(), SolverError> {
+        Self::update(true, self, g, eps, f);
+        Ok(())
+    }
+    fn update_target(&mut self, f: &[f64], eps: f64, g: &mut [f64]) -> Result<(), SolverError> {
+        Self::update(false, self, f, eps, g);
+        Ok(())
+    }
+}
+
+/// The mean of all source and target points: the common shift that keeps the cost accurate.
+pub(crate) fn common_centre(x: &Points, y: &Points) -> Vec<f64> {
+    let d = x.dim();
+    let mut c = vec![0.0; d];
+    for row in x.rows().chain(y.rows()) {
+        for (ck, v) in c.iter_mut().zip(row) {
+            *ck += v;
+        }
+    }
+    let total = (x.len() + y.len()) as f64;
+    c.iter_mut().for_each(|v| *v /= total);
+    c
+}
+
+/// The eps stages: `eps0, eps0 q, eps0 q^2, ...` down to `eps`, where `eps0` is the mean cost
+/// under the independent coupling (the scale at which the plan is nearly independent).
+pub(crate) fn eps_schedule(s: &SinkhornSettings, x: &Points, y: &Points, eps: f64) -> Vec<f64> {
+    if !s.eps_scaling {
+        return vec![eps];
+    }
+    let centre = common_centre(x, y);
+    let mean_sq = |p: &Points| {
+        p.rows()
+            .map(|r| {
+                r.iter()
+                    .zip(&centre)
+                    .map(|(v, c)| (v - c) * (v - c))
+                    .sum::<f64>()
+            })
+            .sum::<f64>()
+            / p.len() as f64
+    };
+    // E|x - y|^2 / 2 with both measured from their common centre (the cross term cancels on
+    // average up to the mean difference, which this bound includes).
+    let scale = 0.5 * (mean_sq(x) + mean_sq(y));
+    let mut stages = Vec::new();
+    let mut e = scale;
+    while e > eps {
+        stages.push(e);
+        e *= s.scaling_factor;
+    }
+    stages.push(eps);
+    stages
+}
+
+/// Runs Sinkhorn between the uniform measures on `x` and `y` at regulariser `eps`.
+pub(crate) fn run(
+    s: &SinkhornSettings,
+    x: &Points,
+    y: &Points,
+    eps: f64,
+) -> Result<SolveOutcome, SolverError> {
+    let shift = common_centre(x, y);
+    let mut backend: Box<dyn SoftMin> = match (&s.backend, s.precision) {
+        (Backend::Fused, Precision::F64) => Box::new(FusedSoftMin::<f64>::new(x, y, &shift)),
+        (Backend::Fused, Precision::F32) => Box::new(FusedSoftMin::<f32>::new(x, y, &shift)),
+        (Backend::Tensor { device }, p) => Box::new(TensorSoftMin::new(x, y, &shift, device, p)?),
+    };
+    iterate(
+        s,
+        backend.as_mut(),
+        x.len(),
+        y.len(),
+        &eps_schedule(s, x, y, eps),
+    )
+}
+
+/// The alternating updates over the eps stages, with the stopping rule.
+pub(crate) fn iterate(
+    s: &SinkhornSettings,
+    backend: &mut dyn SoftMin,
+    n: usize,
+    m: usize,
+    stages: &[f64],
+) -> Result<SolveOutcome, SolverError> {
+    let (mut f, mut g, mut g_next) = (vec![0.0; n], vec![0.0; m], vec![0.0; m]);
+    let mut total = 0;
+    let (mut it, mut converged, mut err) = (0, false, f64::INFINITY);
+    for (stage, &e) in stages.iter().enumerate() {
+        let last = stage + 1 == stages.len();
+        let (tol, cap) = if last {
+            (s.tolerance, s.max_iterations)
+        } else {
+            (s.stage_tolerance, s.stage_max_iterations)
+        };
+        it = 0;
+        converged = false;
+        loop {
+            backend.update_target(&f, e, &mut g_next)?;
+            // After the first f update, the plan (f, g) has exact rows; its column marginal is
+            // b_j exp((g_j - g_next_j)/eps), so the check costs O(m), not another pass.
+            if it > 0 && (it % s.check_every == 0 || it == cap) {
+                err = column_error(&g, &g_next, e);
+                if !err.is_finite() {
+                    return Err(SolverError::Diverged(format!(
+                        "marginal error is {err} at eps {e}, iteration {it}"
+                    )));
+                }
+                if err < tol {
+                    converged = true;
+                    break;
+                }
+                if it == cap {
+                    break;
+                }
+            }
+            std::mem::swap(&mut g, &mut g_next);
+            backend.update_source(&g, e, &mut f)?;
+            it += 1;
+            total += 1;
+        }
+    }
+    let dual_value = f.iter().sum::<f64>() / n as f64 + g.iter().sum::<f64>() / m as f64;
+    if !dual_value.is_finite() {
+        return Err(SolverError::Diverged(format!("dual value is {dual_value}")));
+    }
+    Ok(SolveOutcome {
+        f,
+        g,
+        iterations: total,
+        final_stage_iterations: it,
+        stages: stages.len(),
+        converged,
+        marginal_error: err,
+        dual_value,
+    })
+}
+
+/// `|P^T 1 - b|_2` for uniform `b`, from the current and the next target potential.
+fn column_error(g: &[f64], g_next: &[f64], eps: f64) -> f64 {
+    let b = 1.0 / g.len() as f64;
+    g.iter()
+        .zip(g_next)
+        .map(|(a, n)| {
+            let r = b * (((a - n) / eps).exp() - 1.0);
+            r * r
+        })
+        .sum::<f64>()
+        .sqrt()
+}

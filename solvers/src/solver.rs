@@ -1,0 +1,125 @@
+use eot_datasets::{BenchmarkPair, Moments, Points, SuiteRng};
+
+use crate::{Eps, SolverError};
+
+/// What a solver is fitted on: samples of the source and target, and optionally the samplers
+/// themselves for solvers that draw fresh mini-batches.
+#[derive(Clone, Copy)]
+pub struct FitData<'a> {
+    pub source: &'a Points,
+    pub target: &'a Points,
+    pub sampler: Option<&'a dyn BenchmarkPair>,
+}
+
+impl<'a> FitData<'a> {
+    /// Fitting on fixed samples only.
+    pub fn samples(source: &'a Points, target: &'a Points) -> Self {
+        FitData {
+            source,
+            target,
+            sampler: None,
+        }
+    }
+
+    /// Refuses empty sets and a source/target dimension mismatch.
+    pub fn check(&self) -> Result<usize, SolverError> {
+        let (s, t) = (self.source, self.target);
+        if s.len() < 2 || t.len() < 2 {
+            return Err(SolverError::Input(format!(
+                "need >= 2 source and target points, got {} and {}",
+                s.len(),
+                t.len()
+            )));
+        }
+        if s.dim() != t.dim() {
+            return Err(SolverError::Input(format!(
+                "source dimension {} != target dimension {}",
+                s.dim(),
+                t.dim()
+            )));
+        }
+        Ok(s.dim())
+    }
+}
+
+/// Whether a number is exact (up to floating point) or an estimate, and how it was estimated.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Exactness {
+    Exact,
+    Estimate { method: String },
+}
+
+/// `log Z(f, x)` for a batch of `x`.
+#[derive(Clone, Debug)]
+pub struct LogPartition {
+    pub values: Vec<f64>,
+    pub exactness: Exactness,
+}
+
+/// The weak dual value `L(f) = -eps E_x log Z(f,x) + E_y f(y)` on given samples.
+#[derive(Clone, Debug)]
+pub struct DualValue {
+    pub value: f64,
+    pub exactness: Exactness,
+}
+
+/// How a fit went: iterations (or steps), convergence and the error it reached.
+#[derive(Clone, Debug, Default)]
+pub struct FitReport {
+    pub iterations: usize,
+    pub converged: bool,
+    /// The solver's own stopping quantity at the end (its definition is in the solver's docs).
+    pub final_error: Option<f64>,
+    /// Free-form remarks for reports (e.g. the eps schedule used).
+    pub notes: Vec<String>,
+}
+
+/// A configured EOT algorithm.
+pub trait Solver: Send + Sync {
+    /// Name used in tables and on the command line.
+    fn name(&self) -> &str;
+    /// Every setting that affects the result, as `(key, value)`, for reports.
+    fn settings(&self) -> Vec<(String, String)>;
+    /// Fits the plan between `data.source` and `data.target` at regulariser `eps`.
+    fn fit(&self, data: &FitData, eps: Eps, seed: u64) -> Result<Box<dyn FittedPlan>, SolverError>;
+}
+
+/// A fitted entropic plan, seen through the weak dual (DESIGN §2).
+pub trait FittedPlan: Send + Sync {
+    /// The regulariser it was fitted at.
+    fn eps(&self) -> f64;
+    /// Dimension of source and target.
+    fn dim(&self) -> usize;
+    /// How the fit went.
+    fn report(&self) -> &FitReport;
+    /// The potential `f(y)` at each point.
+    fn potential(&self, y: &Points) -> Result<Vec<f64>, SolverError>;
+    /// `log Z(f, x)` at each point, exact or estimated (the result says which).
+    fn log_partition(&self, x: &Points) -> Result<LogPartition, SolverError>;
+    /// `k` draws of `pi(.|x)` per query, query-major: rows `i*k .. (i+1)*k` belong to query `i`.
+    fn sample(&self, x: &Points, k: usize, rng: &mut SuiteRng) -> Result<Points, SolverError>;
+    /// The barycentric map `E[y|x]` at each query.
+    fn barycentric_map(&self, x: &Points) -> Result<Points, SolverError>;
+
+    /// Exact mean and covariance of `pi(.|x)` when the solver knows them in closed form;
+    /// `None` means "estimate them from samples".
+    fn conditional_moments(&self, _x: &[f64]) -> Option<Moments> {
+        None
+    }
+
+    /// `L(f) = -eps mean_x log Z(f,x) + mean_y f(y)` on the given (held-out) samples; exact when
+    /// `log Z` is.
+    fn dual_value(&self, x: &Points, y: &Points) -> Result<DualValue, SolverError> {
+        let log_z = self.log_partition(x)?;
+        let f = self.potential(y)?;
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+        let value = -self.eps() * mean(&log_z.values) + mean(&f);
+        if !value.is_finite() {
+            return Err(SolverError::Diverged(format!("dual value is {value}")));
+        }
+        Ok(DualValue {
+            value,
+            exactness: log_z.exactness,
+        })
+    }
+}
