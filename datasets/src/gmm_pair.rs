@@ -46,8 +46,12 @@ impl GmmPairSettings {
 #[derive(Clone, Debug)]
 struct PlanComponent {
     log_weight: f64,
+    /// `N(mu_k, Sigma_k)`: the component of the potential `exp(f*/eps)`.
+    potential: Gaussian,
     /// `N(mu_k, Sigma_k + eps I)`: the component's weight as a function of `x`.
     evidence: Gaussian,
+    /// `N(0, S_k)`: the component's shape in `pi*(.|x)`.
+    shape: Gaussian,
     /// `S_k = (I/eps + Sigma_k^{-1})^{-1}` and its Cholesky factor.
     cov: DMatrix<f64>,
     cov_chol: DMatrix<f64>,
@@ -124,9 +128,33 @@ impl GmmPair {
             .iter()
             .map(|c| c.log_weight + c.evidence.log_density(x))
             .collect();
-        let max = raw.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-        let lse = max + raw.iter().map(|v| (v - max).exp()).sum::<f64>().ln();
+        let lse = log_sum_exp(&raw);
         raw.iter().map(|v| v - lse).collect()
+    }
+
+    /// The optimal potential `f*(y) = eps log sum_k p_k N(y | mu_k, Sigma_k)` (up to a constant).
+    pub fn potential(&self, y: &[f64]) -> f64 {
+        let terms: Vec<f64> = self
+            .plan
+            .iter()
+            .map(|c| c.log_weight + c.potential.log_density(y))
+            .collect();
+        self.settings.eps * log_sum_exp(&terms)
+    }
+
+    /// `log pi*(y|x)` from the mixture formula.
+    pub fn conditional_log_density(&self, x: &[f64], y: &[f64]) -> f64 {
+        let yv = DVector::from_column_slice(y);
+        let terms: Vec<f64> = self
+            .plan
+            .iter()
+            .zip(self.log_weights(x))
+            .map(|(c, lw)| {
+                let centred = &yv - self.component_mean(c, x);
+                lw + c.shape.log_density(centred.as_slice())
+            })
+            .collect();
+        log_sum_exp(&terms)
     }
 
     fn component_mean(&self, c: &PlanComponent, x: &[f64]) -> DVector<f64> {
@@ -174,14 +202,23 @@ fn plan_component(
     );
     let cov_chol = cov.clone().cholesky().expect("S_k is SPD").l();
     let offset = &cov * &sigma_inv * &mu;
+    let potential = Gaussian::new(mu.clone(), sigma.clone())?;
     let evidence = Gaussian::new(mu, sigma + id * eps)?;
+    let shape = Gaussian::new(DVector::zeros(d), cov.clone())?;
     Ok(PlanComponent {
         log_weight,
+        potential,
         evidence,
+        shape,
         cov,
         cov_chol,
         offset,
     })
+}
+
+fn log_sum_exp(v: &[f64]) -> f64 {
+    let max = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    max + v.iter().map(|x| (x - max).exp()).sum::<f64>().ln()
 }
 
 /// Index drawn from normalised log-weights.
