@@ -14,7 +14,7 @@ mod registry;
 pub mod sinkhorn;
 mod solver;
 
-pub use device::parse_device;
+pub use device::{check_device_name, parse_device};
 pub use error::SolverError;
 pub use options::Options;
 pub use problem::Eps;

@@ -127,59 +127,72 @@ fn merge_lse(run_max: &mut f64, run_sum: &mut f64, m: f64, s: f64) {
 pub(crate) fn tile_lse<T: Real>(row: &mut [T], h: &[T]) -> (f64, f64) {
     #[cfg(target_arch = "x86_64")]
     {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the feature was just detected on this CPU.
+            return unsafe { tile_lse_avx512(row, h) };
+        }
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
             // SAFETY: the features were just detected on this CPU.
             return unsafe { tile_lse_avx2(row, h) };
         }
     }
-    tile_lse_portable(row, h)
+    tile_lse_portable::<T, false>(row, h)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn tile_lse_avx2<T: Real>(row: &mut [T], h: &[T]) -> (f64, f64) {
-    tile_lse_portable(row, h)
+    tile_lse_portable::<T, true>(row, h)
 }
 
-/// Eight independent lanes so the compiler emits vector code for both passes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn tile_lse_avx512<T: Real>(row: &mut [T], h: &[T]) -> (f64, f64) {
+    tile_lse_portable::<T, true>(row, h)
+}
+
+/// Written as three simple passes (add and max, exp in place, sum) because the compiler
+/// vectorises each of them, where one fused loop with a reduction stays scalar. The max and the
+/// sum use eight independent lanes: floating-point reductions are not reordered otherwise.
 #[inline(always)]
-fn tile_lse_portable<T: Real>(row: &mut [T], h: &[T]) -> (f64, f64) {
+fn tile_lse_portable<T: Real, const FMA: bool>(row: &mut [T], h: &[T]) -> (f64, f64) {
     const L: usize = 8;
+    for (r, hh) in row.iter_mut().zip(h) {
+        *r = *r + *hh;
+    }
     let mut lanes = [T::NEG_INFINITY; L];
-    let mut rc = row.chunks_exact_mut(L);
-    let mut hc = h.chunks_exact(L);
-    for (r, hh) in (&mut rc).zip(&mut hc) {
+    let chunks = row.chunks_exact(L);
+    let tail = chunks.remainder();
+    for r in chunks {
         for l in 0..L {
-            let t = r[l] + hh[l];
-            r[l] = t;
-            lanes[l] = if t > lanes[l] { t } else { lanes[l] };
+            lanes[l] = if r[l] > lanes[l] { r[l] } else { lanes[l] };
         }
     }
     let mut max = T::NEG_INFINITY;
-    for (r, hh) in rc.into_remainder().iter_mut().zip(hc.remainder()) {
-        *r = *r + *hh;
-        max = if *r > max { *r } else { max };
-    }
-    for v in lanes {
+    for &v in lanes.iter().chain(tail) {
         max = if v > max { v } else { max };
     }
     if max == T::NEG_INFINITY {
         return (f64::NEG_INFINITY, 0.0);
     }
+    // exp and sum in L1-sized blocks: the exp loop vectorises on its own, and the block is
+    // still in L1 when the lanes add it up.
     let mut sums = [T::ZERO; L];
-    let mut rc = row.chunks_exact(L);
-    for r in &mut rc {
-        for l in 0..L {
-            sums[l] = sums[l] + (r[l] - max).exp_nonpositive();
+    let mut tail_sum = 0.0;
+    for block in row.chunks_mut(64) {
+        for r in block.iter_mut() {
+            *r = (*r - max).exp_nonpositive::<FMA>();
+        }
+        let chunks = block.chunks_exact(L);
+        tail_sum += chunks.remainder().iter().map(|v| v.to_f64()).sum::<f64>();
+        for r in chunks {
+            for l in 0..L {
+                sums[l] = sums[l] + r[l];
+            }
         }
     }
-    let mut sum: f64 = rc
-        .remainder()
-        .iter()
-        .map(|&t| (t - max).exp_nonpositive().to_f64())
-        .sum();
-    sum += sums.iter().map(|s| s.to_f64()).sum::<f64>();
+    let sum = tail_sum + sums.iter().map(|s| s.to_f64()).sum::<f64>();
     (max.to_f64(), sum)
 }
 

@@ -139,6 +139,9 @@ impl SinkhornSettings {
                 return Err(SolverError::setting(name, "must be >= 1"));
             }
         }
+        if let Backend::Tensor { device } = &self.backend {
+            crate::check_device_name(device)?;
+        }
         if !(self.scaling_factor > 0.0 && self.scaling_factor < 1.0) {
             return Err(SolverError::setting(
                 "scaling_factor",

@@ -106,8 +106,9 @@ pub(crate) fn common_centre(x: &Points, y: &Points) -> Vec<f64> {
     c
 }
 
-/// The eps stages: `eps0, eps0 q, eps0 q^2, ...` down to `eps`, where `eps0` is the mean cost
-/// under the independent coupling (the scale at which the plan is nearly independent).
+/// The eps stages `eps 2^K, ..., 4 eps, 2 eps, eps` (factor `1/scaling_factor`), the largest at
+/// most the mean cost under the independent coupling: above that scale the plan is nearly
+/// independent and Sinkhorn converges in a few iterations anyway, so no stage starts there.
 pub(crate) fn eps_schedule(s: &SinkhornSettings, x: &Points, y: &Points, eps: f64) -> Vec<f64> {
     if !s.eps_scaling {
         return vec![eps];
@@ -124,16 +125,15 @@ pub(crate) fn eps_schedule(s: &SinkhornSettings, x: &Points, y: &Points, eps: f6
             .sum::<f64>()
             / p.len() as f64
     };
-    // E|x - y|^2 / 2 with both measured from their common centre (the cross term cancels on
-    // average up to the mean difference, which this bound includes).
+    // E|x - y|^2 / 2 for independent x, y measured from their common centre.
     let scale = 0.5 * (mean_sq(x) + mean_sq(y));
-    let mut stages = Vec::new();
-    let mut e = scale;
-    while e > eps {
+    let mut stages = vec![eps];
+    let mut e = eps / s.scaling_factor;
+    while e <= scale {
         stages.push(e);
-        e *= s.scaling_factor;
+        e /= s.scaling_factor;
     }
-    stages.push(eps);
+    stages.reverse();
     stages
 }
 
