@@ -12,7 +12,11 @@ const ITERATIONS: usize = 10;
 fn sinkhorn_iterations(c: &mut Criterion) {
     let mut group = c.benchmark_group("sinkhorn_10_iterations");
     group.sample_size(10);
-    for (n, d) in [(1000, 2), (4000, 2), (1000, 64), (4000, 64)] {
+    // cache_mib 0: the O(n + m) path that recomputes dot products; 512: the default, which
+    // caches them in D >= 8 when they fit.
+    for (n, d, cache_mib) in
+        [(1000, 2, 512), (4000, 2, 512), (1000, 64, 512), (4000, 64, 512), (4000, 64, 0)]
+    {
         let pair = GaussianPair::standard(d, 1.0).unwrap();
         let x = pair.sample_source(n, &mut substream(0, 1));
         let y = pair.sample_target(n, &mut substream(0, 2));
@@ -21,16 +25,13 @@ fn sinkhorn_iterations(c: &mut Criterion) {
             tolerance: 1e-300,
             max_iterations: ITERATIONS,
             check_every: ITERATIONS,
+            cost_cache_mib: cache_mib,
             ..Default::default()
         };
         let solver = Sinkhorn::new(settings).unwrap();
         group.throughput(Throughput::Elements((2 * n * n * ITERATIONS) as u64));
-        group.bench_function(BenchmarkId::new(format!("d{d}"), n), |b| {
-            b.iter(|| {
-                solver
-                    .solve(&FitData::samples(&x, &y), Eps::new(1.0).unwrap())
-                    .unwrap()
-            })
+        group.bench_function(BenchmarkId::new(format!("d{d}-cache{cache_mib}"), n), |b| {
+            b.iter(|| solver.solve(&FitData::samples(&x, &y), Eps::new(1.0).unwrap()).unwrap())
         });
     }
     group.finish();

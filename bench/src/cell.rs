@@ -61,16 +61,9 @@ pub fn run_cell(registry: &Registry, spec: &CellSpec, options: Options) -> Resul
 
     memory::reset_peak();
     let start = Instant::now();
-    let data = FitData {
-        source: &source,
-        target: &target,
-        sampler: Some(pair.as_ref()),
-    };
+    let data = FitData { source: &source, target: &target, sampler: Some(pair.as_ref()) };
     let plan = solver.fit(&data, eps, spec.seed).with_context(|| {
-        format!(
-            "fitting {} on {} D={} eps={}",
-            spec.solver, spec.dataset, spec.dim, spec.eps
-        )
+        format!("fitting {} on {} D={} eps={}", spec.solver, spec.dataset, spec.dim, spec.eps)
     })?;
     let fit_seconds = start.elapsed().as_secs_f64();
     let peak_mib = memory::peak_mib();
@@ -122,11 +115,8 @@ fn score(
         pairs.push((estimate, truth.conditional_moments(x)));
     }
     let cbw2 = cbw2_uvp(&pairs, target.variance())?;
-    let pushed = plan.sample(
-        &pair.sample_source(sizes.eval, &mut substream(TEST_SEED, 7)),
-        1,
-        &mut rng,
-    )?;
+    let pushed =
+        plan.sample(&pair.sample_source(sizes.eval, &mut substream(TEST_SEED, 7)), 1, &mut rng)?;
     let bw2 = bw2_uvp(&Moments::empirical(&pushed)?, &target)?;
     Ok((cbw2, bw2))
 }

@@ -18,20 +18,13 @@ fn write(d: &PathBuf, name: &str, text: &str) -> String {
 fn points_csv(n: usize, offset: f64) -> String {
     let mut s = String::from("a,b\n");
     for i in 0..n {
-        s.push_str(&format!(
-            "{},{}\n",
-            (i as f64 * 0.37).sin() + offset,
-            (i as f64 * 0.11).cos()
-        ));
+        s.push_str(&format!("{},{}\n", (i as f64 * 0.37).sin() + offset, (i as f64 * 0.11).cos()));
     }
     s
 }
 
 fn eot(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_eot"))
-        .args(args)
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_eot")).args(args).output().unwrap()
 }
 
 #[test]

@@ -52,10 +52,7 @@ impl Solver for ZeroPotential {
         Ok(Box::new(ZeroPlan {
             eps: eps.get(),
             targets: data.target.clone(),
-            report: FitReport {
-                converged: true,
-                ..Default::default()
-            },
+            report: FitReport { converged: true, ..Default::default() },
         }))
     }
 }
@@ -83,10 +80,7 @@ impl FittedPlan for ZeroPlan {
                 max + lw.iter().map(|v| (v - max).exp()).sum::<f64>().ln() - m.ln()
             })
             .collect();
-        Ok(LogPartition {
-            values,
-            exactness: Exactness::Exact,
-        })
+        Ok(LogPartition { values, exactness: Exactness::Exact })
     }
     fn sample(&self, x: &Points, k: usize, rng: &mut SuiteRng) -> Result<Points, SolverError> {
         let mut data = Vec::new();
@@ -106,11 +100,7 @@ impl FittedPlan for ZeroPlan {
     fn barycentric_map(&self, x: &Points) -> Result<Points, SolverError> {
         let mut data = Vec::new();
         for q in x.rows() {
-            data.extend(
-                Moments::weighted(&self.targets, &self.weights(q))?
-                    .mean
-                    .iter(),
-            );
+            data.extend(Moments::weighted(&self.targets, &self.weights(q))?.mean.iter());
         }
         Ok(Points::new(data, x.len(), self.dim())?)
     }
@@ -124,12 +114,7 @@ fn a_solver_registered_from_outside_runs_through_the_harness() {
         Ok(Box::new(ZeroPotential))
     });
     assert!(registry.list().iter().any(|(n, _)| *n == "zero-potential"));
-    let sizes = EvalSizes {
-        train: 500,
-        queries: 50,
-        samples_per_query: 400,
-        eval: 500,
-    };
+    let sizes = EvalSizes { train: 500, queries: 50, samples_per_query: 400, eval: 500 };
     let spec = |solver: &str| CellSpec {
         solver: solver.into(),
         dataset: "gaussian".into(),
@@ -141,18 +126,10 @@ fn a_solver_registered_from_outside_runs_through_the_harness() {
     let zero = run_cell(&registry, &spec("zero-potential"), Options::new()).unwrap();
     let sinkhorn = run_cell(&registry, &spec("sinkhorn"), Options::new()).unwrap();
     let table = results_table(&[zero.clone(), sinkhorn.clone()]).unwrap();
-    assert!(
-        table
-            .to_markdown()
-            .contains("| zero-potential | gaussian | 2 |")
-    );
+    assert!(table.to_markdown().contains("| zero-potential | gaussian | 2 |"));
     // The harness tells the EOT plan from a plan that ignores the target marginal.
     assert!(zero.cbw2_uvp.unwrap() > 3.0 * sinkhorn.cbw2_uvp.unwrap());
     // Unknown settings are refused by the factory, unknown names by the registry.
-    assert!(
-        registry
-            .build("zero-potential", Options::new().with("k", 1))
-            .is_err()
-    );
+    assert!(registry.build("zero-potential", Options::new().with("k", 1)).is_err());
     assert!(registry.build("nope", Options::new()).is_err());
 }

@@ -10,23 +10,14 @@ fn cell(dataset: &str, dim: usize, eps: f64, train: usize) -> CellSpec {
         dim,
         eps,
         seed: 0,
-        sizes: EvalSizes {
-            train,
-            queries: 100,
-            samples_per_query: 1000,
-            eval: 2000,
-        },
+        sizes: EvalSizes { train, queries: 100, samples_per_query: 1000, eval: 2000 },
     }
 }
 
 #[test]
 fn gaussian_pair_d2_eps_half_cbw2_uvp_below_half_a_percent() {
-    let r = run_cell(
-        &Registry::builtin(),
-        &cell("gaussian", 2, 0.5, 4000),
-        Options::new(),
-    )
-    .unwrap();
+    let r =
+        run_cell(&Registry::builtin(), &cell("gaussian", 2, 0.5, 4000), Options::new()).unwrap();
     assert!(r.converged);
     let v = r.cbw2_uvp.unwrap();
     assert!(v < 0.5, "cBW2-UVP {v}%");
@@ -34,12 +25,7 @@ fn gaussian_pair_d2_eps_half_cbw2_uvp_below_half_a_percent() {
 
 #[test]
 fn gmm_pair_d2_eps_one_cbw2_uvp_below_half_a_percent() {
-    let r = run_cell(
-        &Registry::builtin(),
-        &cell("gmm", 2, 1.0, 4000),
-        Options::new(),
-    )
-    .unwrap();
+    let r = run_cell(&Registry::builtin(), &cell("gmm", 2, 1.0, 4000), Options::new()).unwrap();
     assert!(r.converged);
     let v = r.cbw2_uvp.unwrap();
     assert!(v < 0.5, "cBW2-UVP {v}%");
@@ -51,23 +37,14 @@ fn gmm_pair_d2_eps_one_cbw2_uvp_below_half_a_percent() {
 fn a_plan_at_the_wrong_eps_fails_the_same_check() {
     let spec = cell("gaussian", 2, 0.5, 4000);
     let registry = Registry::builtin();
-    let right = run_cell(&registry, &spec, Options::new())
-        .unwrap()
-        .cbw2_uvp
-        .unwrap();
+    let right = run_cell(&registry, &spec, Options::new()).unwrap().cbw2_uvp.unwrap();
     let mut wrong_registry = Registry::new();
     wrong_registry.register("sinkhorn", "sinkhorn at 2*eps", |o| {
         let inner = eot_solvers::sinkhorn::factory(o)?;
         Ok(Box::new(DoubledEps(inner)))
     });
-    let wrong = run_cell(&wrong_registry, &spec, Options::new())
-        .unwrap()
-        .cbw2_uvp
-        .unwrap();
-    assert!(
-        wrong > 0.5 && wrong > 3.0 * right,
-        "wrong-eps plan scored {wrong}% vs {right}%"
-    );
+    let wrong = run_cell(&wrong_registry, &spec, Options::new()).unwrap().cbw2_uvp.unwrap();
+    assert!(wrong > 0.5 && wrong > 3.0 * right, "wrong-eps plan scored {wrong}% vs {right}%");
 }
 
 struct DoubledEps(Box<dyn eot_solvers::Solver>);
@@ -85,7 +62,6 @@ impl eot_solvers::Solver for DoubledEps {
         eps: eot_solvers::Eps,
         seed: u64,
     ) -> Result<Box<dyn eot_solvers::FittedPlan>, eot_solvers::SolverError> {
-        self.0
-            .fit(data, eot_solvers::Eps::new(2.0 * eps.get())?, seed)
+        self.0.fit(data, eot_solvers::Eps::new(2.0 * eps.get())?, seed)
     }
 }

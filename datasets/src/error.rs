@@ -8,12 +8,7 @@ pub enum DataError {
     Invalid(String),
     /// A point file that cannot be used; `row` and `column` are 1-based data positions when known.
     #[error("{}", file_message(path, row, column, message))]
-    File {
-        path: PathBuf,
-        row: Option<usize>,
-        column: Option<usize>,
-        message: String,
-    },
+    File { path: PathBuf, row: Option<usize>, column: Option<usize>, message: String },
 }
 
 fn file_message(

@@ -59,11 +59,7 @@ impl Gaussian {
     pub fn log_density(&self, x: &[f64]) -> f64 {
         let d = self.dim();
         let diff = DVector::from_column_slice(x) - &self.mean;
-        let z = self
-            .chol
-            .l()
-            .solve_lower_triangular(&diff)
-            .expect("Cholesky factor is invertible");
+        let z = self.chol.l().solve_lower_triangular(&diff).expect("Cholesky factor is invertible");
         let log_det: f64 = self.chol.l().diagonal().iter().map(|v| 2.0 * v.ln()).sum();
         -0.5 * (z.norm_squared() + log_det + d as f64 * (2.0 * std::f64::consts::PI).ln())
     }

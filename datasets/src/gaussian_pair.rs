@@ -28,9 +28,7 @@ impl GaussianPair {
     /// The pair between two given Gaussians at regulariser `eps`.
     pub fn new(source: Gaussian, target: Gaussian, eps: f64) -> Result<Self, DataError> {
         if !(eps > 0.0 && eps.is_finite()) {
-            return Err(DataError::Invalid(format!(
-                "eps must be > 0 and finite, got {eps}"
-            )));
+            return Err(DataError::Invalid(format!("eps must be > 0 and finite, got {eps}")));
         }
         if source.dim() != target.dim() {
             return Err(DataError::Invalid(format!(
@@ -46,10 +44,7 @@ impl GaussianPair {
             .clone()
             .try_inverse()
             .ok_or_else(|| DataError::Invalid("source covariance is singular".into()))?;
-        let a_half_inv = a_half
-            .clone()
-            .try_inverse()
-            .expect("A^{1/2} of an SPD A is invertible");
+        let a_half_inv = a_half.clone().try_inverse().expect("A^{1/2} of an SPD A is invertible");
         let inner = symmetrize(&a_half * target.cov() * &a_half * 4.0)
             + DMatrix::identity(d, d) * (eps * eps);
         let cross_cov =
@@ -63,15 +58,7 @@ impl GaussianPair {
                 DataError::Invalid("conditional covariance is not positive definite".into())
             })?
             .l();
-        Ok(GaussianPair {
-            source,
-            target,
-            eps,
-            cross_cov,
-            slope,
-            cond_cov,
-            cond_chol,
-        })
+        Ok(GaussianPair { source, target, eps, cross_cov, slope, cond_cov, cond_chol })
     }
 
     /// The suite's standard Gaussian pair in dimension `dim`: means `N(0, I)`, full covariances with
@@ -82,14 +69,10 @@ impl GaussianPair {
             return Err(DataError::Invalid("dimension must be >= 1".into()));
         }
         let mut rng = seeded_rng(0x6a05_5000 + dim as u64);
-        let source = Gaussian::new(
-            normal_vector(dim, &mut rng),
-            random_spd(dim, 0.5, 2.0, &mut rng),
-        )?;
-        let target = Gaussian::new(
-            normal_vector(dim, &mut rng),
-            random_spd(dim, 0.5, 2.0, &mut rng),
-        )?;
+        let source =
+            Gaussian::new(normal_vector(dim, &mut rng), random_spd(dim, 0.5, 2.0, &mut rng))?;
+        let target =
+            Gaussian::new(normal_vector(dim, &mut rng), random_spd(dim, 0.5, 2.0, &mut rng))?;
         GaussianPair::new(source, target, eps)
     }
 
@@ -132,17 +115,11 @@ impl GroundTruth for GaussianPair {
     }
 
     fn conditional_moments(&self, x: &[f64]) -> Moments {
-        Moments {
-            mean: self.conditional_mean(x),
-            cov: self.cond_cov.clone(),
-        }
+        Moments { mean: self.conditional_mean(x), cov: self.cond_cov.clone() }
     }
 
     fn target_moments(&self) -> Moments {
-        Moments {
-            mean: self.target.mean().clone(),
-            cov: self.target.cov().clone(),
-        }
+        Moments { mean: self.target.mean().clone(), cov: self.target.cov().clone() }
     }
 }
 

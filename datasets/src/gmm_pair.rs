@@ -79,27 +79,18 @@ impl GmmPair {
     /// Builds the pair; refuses `dim < 2`, `eps <= 0`, or empty mixtures.
     pub fn new(s: &GmmPairSettings) -> Result<Self, DataError> {
         if s.dim < 2 {
-            return Err(DataError::Invalid(format!(
-                "gmm pair needs D >= 2, got {}",
-                s.dim
-            )));
+            return Err(DataError::Invalid(format!("gmm pair needs D >= 2, got {}", s.dim)));
         }
         if !(s.eps > 0.0 && s.eps.is_finite()) {
-            return Err(DataError::Invalid(format!(
-                "eps must be > 0 and finite, got {}",
-                s.eps
-            )));
+            return Err(DataError::Invalid(format!("eps must be > 0 and finite, got {}", s.eps)));
         }
         if s.source_components == 0 || s.potential_components == 0 {
-            return Err(DataError::Invalid(
-                "mixtures need at least one component".into(),
-            ));
+            return Err(DataError::Invalid("mixtures need at least one component".into()));
         }
         let mut rng = seeded_rng(s.construction_seed);
         let source = source_mixture(s, &mut rng)?;
-        let weights: Vec<f64> = (0..s.potential_components)
-            .map(|_| rng.random_range(0.5..1.5))
-            .collect();
+        let weights: Vec<f64> =
+            (0..s.potential_components).map(|_| rng.random_range(0.5..1.5)).collect();
         let total: f64 = weights.iter().sum();
         let d = s.dim;
         let mut plan = Vec::with_capacity(s.potential_components);
@@ -108,12 +99,7 @@ impl GmmPair {
             let sigma = random_spd(d, 0.1, 1.0, &mut rng);
             plan.push(plan_component((w / total).ln(), mu, sigma, s.eps)?);
         }
-        Ok(GmmPair {
-            settings: s.clone(),
-            source,
-            plan,
-            target_moments: OnceLock::new(),
-        })
+        Ok(GmmPair { settings: s.clone(), source, plan, target_moments: OnceLock::new() })
     }
 
     /// The settings the pair was built from.
@@ -123,22 +109,16 @@ impl GmmPair {
 
     /// Log-weights `log w_k(x)`, normalised (log-sum-exp over components).
     fn log_weights(&self, x: &[f64]) -> Vec<f64> {
-        let raw: Vec<f64> = self
-            .plan
-            .iter()
-            .map(|c| c.log_weight + c.evidence.log_density(x))
-            .collect();
+        let raw: Vec<f64> =
+            self.plan.iter().map(|c| c.log_weight + c.evidence.log_density(x)).collect();
         let lse = log_sum_exp(&raw);
         raw.iter().map(|v| v - lse).collect()
     }
 
     /// The optimal potential `f*(y) = eps log sum_k p_k N(y | mu_k, Sigma_k)` (up to a constant).
     pub fn potential(&self, y: &[f64]) -> f64 {
-        let terms: Vec<f64> = self
-            .plan
-            .iter()
-            .map(|c| c.log_weight + c.potential.log_density(y))
-            .collect();
+        let terms: Vec<f64> =
+            self.plan.iter().map(|c| c.log_weight + c.potential.log_density(y)).collect();
         self.settings.eps * log_sum_exp(&terms)
     }
 
@@ -191,29 +171,15 @@ fn plan_component(
 ) -> Result<PlanComponent, DataError> {
     let d = mu.len();
     let id = DMatrix::<f64>::identity(d, d);
-    let sigma_inv = sigma
-        .clone()
-        .try_inverse()
-        .ok_or_else(|| DataError::Invalid("singular Sigma_k".into()))?;
-    let cov = symmetrize(
-        (&id / eps + &sigma_inv)
-            .try_inverse()
-            .expect("SPD sum is invertible"),
-    );
+    let sigma_inv =
+        sigma.clone().try_inverse().ok_or_else(|| DataError::Invalid("singular Sigma_k".into()))?;
+    let cov = symmetrize((&id / eps + &sigma_inv).try_inverse().expect("SPD sum is invertible"));
     let cov_chol = cov.clone().cholesky().expect("S_k is SPD").l();
     let offset = &cov * &sigma_inv * &mu;
     let potential = Gaussian::new(mu.clone(), sigma.clone())?;
     let evidence = Gaussian::new(mu, sigma + id * eps)?;
     let shape = Gaussian::new(DVector::zeros(d), cov.clone())?;
-    Ok(PlanComponent {
-        log_weight,
-        potential,
-        evidence,
-        shape,
-        cov,
-        cov_chol,
-        offset,
-    })
+    Ok(PlanComponent { log_weight, potential, evidence, shape, cov, cov_chol, offset })
 }
 
 fn log_sum_exp(v: &[f64]) -> f64 {
@@ -238,11 +204,8 @@ impl GroundTruth for GmmPair {
     fn conditional_sample(&self, x: &[f64], k: usize, rng: &mut SuiteRng) -> Points {
         let d = self.settings.dim;
         let log_w = self.log_weights(x);
-        let means: Vec<DVector<f64>> = self
-            .plan
-            .iter()
-            .map(|c| self.component_mean(c, x))
-            .collect();
+        let means: Vec<DVector<f64>> =
+            self.plan.iter().map(|c| self.component_mean(c, x)).collect();
         let mut data = Vec::with_capacity(k * d);
         for _ in 0..k {
             let j = draw_index(&log_w, rng);

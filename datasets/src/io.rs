@@ -15,11 +15,7 @@ pub const MIN_POINTS: usize = 2;
 
 /// Reads a point file, choosing the format by extension (`.csv`, `.npy`, `.parquet`).
 pub fn load_points(path: &Path) -> Result<Points, DataError> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let points = match ext.as_str() {
         "csv" => load_csv(path)?,
         "npy" => load_npy(path)?,
@@ -34,10 +30,7 @@ pub fn load_points(path: &Path) -> Result<Points, DataError> {
     if points.len() < MIN_POINTS {
         return Err(DataError::file(
             path,
-            format!(
-                "has {} point(s); at least {MIN_POINTS} are needed",
-                points.len()
-            ),
+            format!("has {} point(s); at least {MIN_POINTS} are needed", points.len()),
         ));
     }
     Ok(points)
@@ -49,12 +42,7 @@ pub fn load_matching(a: &Path, b: &Path) -> Result<(Points, Points), DataError> 
     if pa.dim() != pb.dim() {
         return Err(DataError::file(
             b,
-            format!(
-                "has dimension {} but {} has dimension {}",
-                pb.dim(),
-                a.display(),
-                pa.dim()
-            ),
+            format!("has dimension {} but {} has dimension {}", pb.dim(), a.display(), pa.dim()),
         ));
     }
     Ok((pa, pb))
@@ -111,20 +99,10 @@ fn parse_cell(
     cell: &str,
 ) -> Result<f64, DataError> {
     if cell.is_empty() {
-        return Err(DataError::at(
-            path,
-            row,
-            Some(col),
-            format!("empty cell in column '{name}'"),
-        ));
+        return Err(DataError::at(path, row, Some(col), format!("empty cell in column '{name}'")));
     }
     let v: f64 = cell.parse().map_err(|_| {
-        DataError::at(
-            path,
-            row,
-            Some(col),
-            format!("'{cell}' in column '{name}' is not a number"),
-        )
+        DataError::at(path, row, Some(col), format!("'{cell}' in column '{name}' is not a number"))
     })?;
     finite(path, row, col, v)
 }
@@ -133,22 +111,14 @@ fn finite(path: &Path, row: usize, col: usize, v: f64) -> Result<f64, DataError>
     if v.is_finite() {
         Ok(v)
     } else {
-        Err(DataError::at(
-            path,
-            row,
-            Some(col),
-            format!("value {v} is not finite"),
-        ))
+        Err(DataError::at(path, row, Some(col), format!("value {v} is not finite")))
     }
 }
 
 /// Checks every value and builds points from row-major data.
 fn checked(path: &Path, data: Vec<f64>, n: usize, d: usize) -> Result<Points, DataError> {
     if n == 0 || d == 0 {
-        return Err(DataError::file(
-            path,
-            format!("is empty ({n} rows x {d} columns)"),
-        ));
+        return Err(DataError::file(path, format!("is empty ({n} rows x {d} columns)")));
     }
     for (pos, &v) in data.iter().enumerate() {
         finite(path, pos / d + 1, pos % d + 1, v)?;
@@ -171,11 +141,7 @@ fn load_npy(path: &Path) -> Result<Points, DataError> {
     };
     let fortran = npy.order() == npyz::Order::Fortran;
     let values = read_npy_values(path, npy)?;
-    let data = if fortran {
-        transpose(&values, d, n)
-    } else {
-        values
-    };
+    let data = if fortran { transpose(&values, d, n) } else { values };
     checked(path, data, n, d)
 }
 
@@ -211,18 +177,12 @@ fn read_npy_values<R: std::io::Read>(
         Err(npy) => npy,
     };
     match npy.try_data::<i32>() {
-        Ok(r) => Ok(r
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(bad)?
-            .into_iter()
-            .map(f64::from)
-            .collect()),
+        Ok(r) => {
+            Ok(r.collect::<Result<Vec<_>, _>>().map_err(bad)?.into_iter().map(f64::from).collect())
+        }
         Err(npy) => Err(DataError::file(
             path,
-            format!(
-                "has dtype {:?}; expected float64, float32, int64 or int32",
-                npy.dtype()
-            ),
+            format!("has dtype {:?}; expected float64, float32, int64 or int32", npy.dtype()),
         )),
     }
 }
@@ -252,26 +212,17 @@ fn load_parquet(path: &Path) -> Result<Points, DataError> {
                 path: path.to_path_buf(),
                 row: None,
                 column: Some(j + 1),
-                message: format!(
-                    "column '{name}' has type {}, expected numbers",
-                    column.dtype()
-                ),
+                message: format!("column '{name}' has type {}, expected numbers", column.dtype()),
             });
         }
         let cast = column
             .cast(&DataType::Float64)
             .map_err(|e| DataError::file(path, format!("column '{name}': {e}")))?;
-        let values = cast
-            .f64()
-            .map_err(|e| DataError::file(path, format!("column '{name}': {e}")))?;
+        let values =
+            cast.f64().map_err(|e| DataError::file(path, format!("column '{name}': {e}")))?;
         for (i, v) in values.iter().enumerate() {
             let v = v.ok_or_else(|| {
-                DataError::at(
-                    path,
-                    i + 1,
-                    Some(j + 1),
-                    format!("missing value in column '{name}'"),
-                )
+                DataError::at(path, i + 1, Some(j + 1), format!("missing value in column '{name}'"))
             })?;
             data[i * d + j] = v;
         }
@@ -289,8 +240,7 @@ pub fn write_csv(path: &Path, points: &Points, names: Option<&[String]>) -> Resu
     };
     w.write_record(&header).map_err(|e| err(&e))?;
     for row in points.rows() {
-        w.write_record(row.iter().map(|v| format!("{v:e}")))
-            .map_err(|e| err(&e))?;
+        w.write_record(row.iter().map(|v| format!("{v:e}"))).map_err(|e| err(&e))?;
     }
     w.flush().map_err(|e| err(&e))
 }

@@ -30,14 +30,10 @@ pub use swiss_roll::SwissRollPair;
 pub fn pair_by_name(name: &str, dim: usize, eps: f64) -> Result<Box<dyn BenchmarkPair>, DataError> {
     match name {
         "gaussian" => Ok(Box::new(GaussianPair::standard(dim, eps)?)),
-        "gmm" => Ok(Box::new(GmmPair::new(&GmmPairSettings::benchmark(
-            dim, eps,
-        ))?)),
+        "gmm" => Ok(Box::new(GmmPair::new(&GmmPairSettings::benchmark(dim, eps))?)),
         "swiss-roll" => {
             if dim != 2 {
-                return Err(DataError::Invalid(format!(
-                    "swiss-roll is 2-D only, got D={dim}"
-                )));
+                return Err(DataError::Invalid(format!("swiss-roll is 2-D only, got D={dim}")));
             }
             Ok(Box::new(SwissRollPair))
         }

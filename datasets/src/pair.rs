@@ -19,9 +19,7 @@ impl Moments {
     pub fn empirical(points: &Points) -> Result<Moments, DataError> {
         let n = points.len();
         if n < 2 {
-            return Err(DataError::Invalid(format!(
-                "moments need >= 2 points, got {n}"
-            )));
+            return Err(DataError::Invalid(format!("moments need >= 2 points, got {n}")));
         }
         let mut m = Moments::weighted(points, &vec![1.0 / n as f64; n])?;
         m.cov *= n as f64 / (n as f64 - 1.0);
@@ -32,10 +30,7 @@ impl Moments {
     pub fn weighted(points: &Points, weights: &[f64]) -> Result<Moments, DataError> {
         let (n, d) = (points.len(), points.dim());
         if weights.len() != n {
-            return Err(DataError::Invalid(format!(
-                "{} weights for {n} points",
-                weights.len()
-            )));
+            return Err(DataError::Invalid(format!("{} weights for {n} points", weights.len())));
         }
         let mut mean = DVector::zeros(d);
         for (x, &w) in points.rows().zip(weights) {

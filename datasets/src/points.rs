@@ -74,10 +74,6 @@ impl Points {
     /// The first `k` points (all of them if `k >= len`).
     pub fn head(&self, k: usize) -> Points {
         let k = k.min(self.n);
-        Points {
-            data: self.data[..k * self.d].to_vec(),
-            n: k,
-            d: self.d,
-        }
+        Points { data: self.data[..k * self.d].to_vec(), n: k, d: self.d }
     }
 }

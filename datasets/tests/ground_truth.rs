@@ -33,11 +33,7 @@ fn same_seed_same_points_other_seed_other_points() {
 fn gaussian_plan_matches_the_one_dimensional_closed_form() {
     for eps in [0.1, 1.0, 3.0] {
         let one = |v: f64| {
-            Gaussian::new(
-                DVector::from_element(1, 0.0),
-                DMatrix::from_element(1, 1, v),
-            )
-            .unwrap()
+            Gaussian::new(DVector::from_element(1, 0.0), DMatrix::from_element(1, 1, v)).unwrap()
         };
         let pair = GaussianPair::new(one(1.0), one(1.0), eps).unwrap();
         let want = (4.0 + eps * eps).sqrt() / 2.0 - eps / 2.0;
@@ -86,14 +82,8 @@ fn gaussian_plan_marginal_and_cross_covariance_from_samples() {
     let m = Moments::empirical(&ys).unwrap();
     let t = pair.target_moments();
     let scale = max_abs(&t.cov);
-    assert!(
-        (m.mean - &t.mean).amax() < 0.02 * scale.sqrt(),
-        "target mean off"
-    );
-    assert!(
-        max_abs(&(m.cov - &t.cov)) < 0.02 * scale,
-        "target covariance off"
-    );
+    assert!((m.mean - &t.mean).amax() < 0.02 * scale.sqrt(), "target mean off");
+    assert!(max_abs(&(m.cov - &t.cov)) < 0.02 * scale, "target covariance off");
     let mut cross = DMatrix::zeros(d, d);
     let (mx, my) = (Moments::empirical(&xs).unwrap().mean, t.mean.clone());
     for (x, y) in xs.rows().zip(ys.rows()) {
@@ -101,10 +91,7 @@ fn gaussian_plan_marginal_and_cross_covariance_from_samples() {
             * (DVector::from_column_slice(y) - &my).transpose();
     }
     cross /= n as f64;
-    assert!(
-        max_abs(&(cross - pair.cross_cov())) < 0.02 * scale,
-        "cross-covariance off"
-    );
+    assert!(max_abs(&(cross - pair.cross_cov())) < 0.02 * scale, "cross-covariance off");
 }
 
 /// The mixture's conditional must be the Gibbs conditional of its potential:
@@ -139,15 +126,9 @@ fn gmm_conditional_samples_match_exact_moments() {
             let emp = Moments::empirical(&pair.conditional_sample(x, 40_000, &mut rng)).unwrap();
             let sd = exact.cov.diagonal().map(f64::sqrt);
             let mean_err = (emp.mean - &exact.mean).component_div(&sd).amax();
-            assert!(
-                mean_err < 0.05,
-                "D={d} eps={eps}: mean off by {mean_err} sd"
-            );
+            assert!(mean_err < 0.05, "D={d} eps={eps}: mean off by {mean_err} sd");
             let cov_err = max_abs(&(emp.cov - &exact.cov)) / max_abs(&exact.cov);
-            assert!(
-                cov_err < 0.06,
-                "D={d} eps={eps}: covariance off by {cov_err}"
-            );
+            assert!(cov_err < 0.06, "D={d} eps={eps}: covariance off by {cov_err}");
         }
     }
 }
@@ -158,10 +139,7 @@ fn gmm_target_sampler_matches_target_moments() {
     let t = pair.target_moments();
     let emp = Moments::empirical(&pair.sample_target(100_000, &mut seeded_rng(9))).unwrap();
     assert!((emp.mean - &t.mean).amax() < 0.03, "target mean off");
-    assert!(
-        max_abs(&(emp.cov - &t.cov)) < 0.05 * max_abs(&t.cov),
-        "target covariance off"
-    );
+    assert!(max_abs(&(emp.cov - &t.cov)) < 0.05 * max_abs(&t.cov), "target covariance off");
 }
 
 #[test]

@@ -51,12 +51,7 @@ impl Drop for TempDir {
 fn file_error(err: DataError) -> (PathBuf, Option<usize>, Option<usize>, String, String) {
     let display = err.to_string();
     match err {
-        DataError::File {
-            path,
-            row,
-            column,
-            message,
-        } => (path, row, column, message, display),
+        DataError::File { path, row, column, message } => (path, row, column, message, display),
         other => panic!("expected DataError::File, got {other:?}"),
     }
 }
@@ -84,10 +79,7 @@ fn assert_file_error(
         "Display '{display}' does not name the file '{file_name}'"
     );
     if let Some(r) = row {
-        assert!(
-            display.contains(&format!("row {r}")),
-            "Display '{display}' does not name row {r}"
-        );
+        assert!(display.contains(&format!("row {r}")), "Display '{display}' does not name row {r}");
     } else {
         assert!(!display.contains(", row "), "unexpected row in '{display}'");
     }
@@ -98,10 +90,7 @@ fn assert_file_error(
         );
     }
     for needle in needles {
-        assert!(
-            message.contains(needle),
-            "message '{message}' does not contain '{needle}'"
-        );
+        assert!(message.contains(needle), "message '{message}' does not contain '{needle}'");
     }
     display
 }
@@ -112,14 +101,7 @@ fn assert_file_error(
 fn npy_bytes(descr: &str, fortran: bool, shape: &[usize], data: &[u8]) -> Vec<u8> {
     let shape_str = match shape {
         [n] => format!("({n},)"),
-        _ => format!(
-            "({})",
-            shape
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        _ => format!("({})", shape.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")),
     };
     let mut header = format!(
         "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape_str}, }}",
@@ -152,9 +134,7 @@ fn f32_le(values: &[f32]) -> Vec<u8> {
 fn write_parquet(path: &Path, df: &mut polars::prelude::DataFrame) {
     use polars::prelude::ParquetWriter;
     let file = std::fs::File::create(path).expect("create parquet file");
-    ParquetWriter::new(file)
-        .finish(df)
-        .expect("write parquet file");
+    ParquetWriter::new(file).finish(df).expect("write parquet file");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,10 +148,7 @@ fn csv_good_file_loads_values_and_shape() {
     let pts = load_points(&p).expect("good csv loads");
     assert_eq!(pts.len(), 3);
     assert_eq!(pts.dim(), 3);
-    assert_eq!(
-        pts.as_slice(),
-        &[1.5, -2.0, 30.0, 4.0, 5.25, -6.0, 0.0, 0.0, 1e-3]
-    );
+    assert_eq!(pts.as_slice(), &[1.5, -2.0, 30.0, 4.0, 5.25, -6.0, 0.0, 0.0, 1e-3]);
     assert_eq!(pts.row(1), &[4.0, 5.25, -6.0]);
 }
 
@@ -180,45 +157,21 @@ fn csv_ragged_row_reports_row() {
     let dir = TempDir::new("csv-ragged");
     // Third data row is short, so the error names data row 3 (header not counted), no column.
     let p = dir.write("ragged.csv", b"a,b\n1,2\n3,4\n5\n7,8\n");
-    assert_file_error(
-        load_points(&p),
-        &p,
-        Some(3),
-        None,
-        &["1 values", "2 columns"],
-    );
+    assert_file_error(load_points(&p), &p, Some(3), None, &["1 values", "2 columns"]);
 
     // A long row is just as ragged.
     let p = dir.write("long.csv", b"a,b\n1,2\n3,4,5\n");
-    assert_file_error(
-        load_points(&p),
-        &p,
-        Some(2),
-        None,
-        &["3 values", "2 columns"],
-    );
+    assert_file_error(load_points(&p), &p, Some(2), None, &["3 values", "2 columns"]);
 }
 
 #[test]
 fn csv_non_numeric_cell_reports_row_and_column() {
     let dir = TempDir::new("csv-text");
     let p = dir.write("text.csv", b"a,b,c\n1,2,3\n4,5,6\n7,8,oops\n");
-    assert_file_error(
-        load_points(&p),
-        &p,
-        Some(3),
-        Some(3),
-        &["'oops'", "'c'", "not a number"],
-    );
+    assert_file_error(load_points(&p), &p, Some(3), Some(3), &["'oops'", "'c'", "not a number"]);
 
     let p = dir.write("text2.csv", b"a,b,c\n1,abc,3\n4,5,6\n");
-    assert_file_error(
-        load_points(&p),
-        &p,
-        Some(1),
-        Some(2),
-        &["'abc'", "'b'", "not a number"],
-    );
+    assert_file_error(load_points(&p), &p, Some(1), Some(2), &["'abc'", "'b'", "not a number"]);
 }
 
 #[test]
@@ -246,23 +199,11 @@ fn csv_inf_cells_report_row_and_column() {
 fn csv_empty_cell_reports_row_and_column() {
     let dir = TempDir::new("csv-emptycell");
     let p = dir.write("emptycell.csv", b"a,b,c\n1,2,3\n4,,6\n");
-    assert_file_error(
-        load_points(&p),
-        &p,
-        Some(2),
-        Some(2),
-        &["empty cell", "'b'"],
-    );
+    assert_file_error(load_points(&p), &p, Some(2), Some(2), &["empty cell", "'b'"]);
 
     // Whitespace-only cells are trimmed to empty.
     let p = dir.write("blankcell.csv", b"a,b,c\n1,2,3\n4,5,6\n7,8,   \n");
-    assert_file_error(
-        load_points(&p),
-        &p,
-        Some(3),
-        Some(3),
-        &["empty cell", "'c'"],
-    );
+    assert_file_error(load_points(&p), &p, Some(3), Some(3), &["empty cell", "'c'"]);
 }
 
 #[test]
@@ -303,22 +244,10 @@ fn csv_single_point_has_too_few_points() {
 fn unknown_extension_is_refused() {
     let dir = TempDir::new("ext");
     let p = dir.write("points.txt", b"x,y\n1,2\n3,4\n");
-    assert_file_error(
-        load_points(&p),
-        &p,
-        None,
-        None,
-        &["unknown point-file format"],
-    );
+    assert_file_error(load_points(&p), &p, None, None, &["unknown point-file format"]);
 
     let p = dir.write("noext", b"x,y\n1,2\n3,4\n");
-    assert_file_error(
-        load_points(&p),
-        &p,
-        None,
-        None,
-        &["unknown point-file format"],
-    );
+    assert_file_error(load_points(&p), &p, None, None, &["unknown point-file format"]);
 }
 
 #[test]
@@ -359,10 +288,7 @@ fn npy_good_fortran_order_comes_out_row_major() {
     let dir = TempDir::new("npy-f");
     // The 3x2 matrix [[1, 2], [3, 4], [5, 6]] stored column by column.
     let column_major = [1.0, 3.0, 5.0, 2.0, 4.0, 6.0];
-    let p = dir.write(
-        "f.npy",
-        &npy_bytes("<f8", true, &[3, 2], &f64_le(&column_major)),
-    );
+    let p = dir.write("f.npy", &npy_bytes("<f8", true, &[3, 2], &f64_le(&column_major)));
     let pts = load_points(&p).expect("Fortran-order npy loads");
     assert_eq!((pts.len(), pts.dim()), (3, 2));
     assert_eq!(pts.as_slice(), &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
@@ -370,10 +296,7 @@ fn npy_good_fortran_order_comes_out_row_major() {
     // A non-square case the other way round: 2 points of dimension 3,
     // [[1, 2, 3], [4, 5, 6]] stored column by column.
     let column_major = [1.0, 4.0, 2.0, 5.0, 3.0, 6.0];
-    let p = dir.write(
-        "f23.npy",
-        &npy_bytes("<f8", true, &[2, 3], &f64_le(&column_major)),
-    );
+    let p = dir.write("f23.npy", &npy_bytes("<f8", true, &[2, 3], &f64_le(&column_major)));
     let pts = load_points(&p).expect("Fortran-order 2x3 npy loads");
     assert_eq!((pts.len(), pts.dim()), (2, 3));
     assert_eq!(pts.as_slice(), &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
@@ -383,10 +306,7 @@ fn npy_good_fortran_order_comes_out_row_major() {
 fn npy_f32_loads_as_f64() {
     let dir = TempDir::new("npy-f32");
     let values = [0.5f32, -1.25, 2.0, 3.75];
-    let p = dir.write(
-        "f32.npy",
-        &npy_bytes("<f4", false, &[2, 2], &f32_le(&values)),
-    );
+    let p = dir.write("f32.npy", &npy_bytes("<f4", false, &[2, 2], &f32_le(&values)));
     let pts = load_points(&p).expect("f32 npy loads");
     assert_eq!((pts.len(), pts.dim()), (2, 2));
     assert_eq!(pts.as_slice(), &[0.5, -1.25, 2.0, 3.75]);
@@ -395,10 +315,7 @@ fn npy_f32_loads_as_f64() {
 #[test]
 fn npy_one_dimensional_array_is_refused() {
     let dir = TempDir::new("npy-1d");
-    let p = dir.write(
-        "flat.npy",
-        &npy_bytes("<f8", false, &[4], &f64_le(&[1.0, 2.0, 3.0, 4.0])),
-    );
+    let p = dir.write("flat.npy", &npy_bytes("<f8", false, &[4], &f64_le(&[1.0, 2.0, 3.0, 4.0])));
     assert_file_error(load_points(&p), &p, None, None, &["[4]", "2-D"]);
 }
 
@@ -407,37 +324,25 @@ fn npy_nan_cell_reports_row_and_column() {
     let dir = TempDir::new("npy-nan");
     // 3 points of dimension 2; NaN at point 2 (1-based), coordinate 2.
     let values = [1.0, 2.0, 3.0, f64::NAN, 5.0, 6.0];
-    let p = dir.write(
-        "nan.npy",
-        &npy_bytes("<f8", false, &[3, 2], &f64_le(&values)),
-    );
+    let p = dir.write("nan.npy", &npy_bytes("<f8", false, &[3, 2], &f64_le(&values)));
     assert_file_error(load_points(&p), &p, Some(2), Some(2), &["not finite"]);
 
     // Same matrix in Fortran order: the position must be reported in (row, column) of the
     // matrix, not of the storage.
     let column_major = [1.0, 3.0, 5.0, 2.0, f64::NAN, 6.0];
-    let p = dir.write(
-        "nan-f.npy",
-        &npy_bytes("<f8", true, &[3, 2], &f64_le(&column_major)),
-    );
+    let p = dir.write("nan-f.npy", &npy_bytes("<f8", true, &[3, 2], &f64_le(&column_major)));
     assert_file_error(load_points(&p), &p, Some(2), Some(2), &["not finite"]);
 
     // Infinity in an f32 file.
     let values = [1.0f32, 2.0, 3.0, 4.0, f32::INFINITY, 6.0];
-    let p = dir.write(
-        "inf32.npy",
-        &npy_bytes("<f4", false, &[2, 3], &f32_le(&values)),
-    );
+    let p = dir.write("inf32.npy", &npy_bytes("<f4", false, &[2, 3], &f32_le(&values)));
     assert_file_error(load_points(&p), &p, Some(2), Some(2), &["not finite"]);
 }
 
 #[test]
 fn npy_garbage_bytes_are_refused() {
     let dir = TempDir::new("npy-garbage");
-    let p = dir.write(
-        "garbage.npy",
-        b"this is certainly not a numpy file\x00\x01\x02",
-    );
+    let p = dir.write("garbage.npy", b"this is certainly not a numpy file\x00\x01\x02");
     assert_file_error(load_points(&p), &p, None, None, &["not a valid .npy file"]);
 
     let p = dir.write("zero.npy", b"");
@@ -447,10 +352,7 @@ fn npy_garbage_bytes_are_refused() {
 #[test]
 fn npy_single_point_has_too_few_points() {
     let dir = TempDir::new("npy-single");
-    let p = dir.write(
-        "single.npy",
-        &npy_bytes("<f8", false, &[1, 3], &f64_le(&[1.0, 2.0, 3.0])),
-    );
+    let p = dir.write("single.npy", &npy_bytes("<f8", false, &[1, 3], &f64_le(&[1.0, 2.0, 3.0])));
     assert_file_error(load_points(&p), &p, None, None, &["1 point(s)"]);
 }
 
@@ -458,10 +360,7 @@ fn npy_single_point_has_too_few_points() {
 fn npy_truncated_data_is_refused() {
     let dir = TempDir::new("npy-trunc");
     // Header promises 3x2 values but only 3 are present.
-    let p = dir.write(
-        "trunc.npy",
-        &npy_bytes("<f8", false, &[3, 2], &f64_le(&[1.0, 2.0, 3.0])),
-    );
+    let p = dir.write("trunc.npy", &npy_bytes("<f8", false, &[3, 2], &f64_le(&[1.0, 2.0, 3.0])));
     assert_file_error(load_points(&p), &p, None, None, &["cannot read data"]);
 }
 
@@ -469,15 +368,9 @@ fn npy_truncated_data_is_refused() {
 fn npy_other_dtypes() {
     let dir = TempDir::new("npy-dtypes");
     // Big-endian f64 and little-endian i64 are accepted and converted.
-    let be: Vec<u8> = [1.5f64, -2.0]
-        .iter()
-        .flat_map(|v| v.to_be_bytes())
-        .collect();
+    let be: Vec<u8> = [1.5f64, -2.0].iter().flat_map(|v| v.to_be_bytes()).collect();
     let p = dir.write("be.npy", &npy_bytes(">f8", false, &[2, 1], &be));
-    assert_eq!(
-        load_points(&p).expect("big-endian f64").as_slice(),
-        &[1.5, -2.0]
-    );
+    assert_eq!(load_points(&p).expect("big-endian f64").as_slice(), &[1.5, -2.0]);
     let ints: Vec<u8> = [3i64, -4].iter().flat_map(|v| v.to_le_bytes()).collect();
     let p = dir.write("i8.npy", &npy_bytes("<i8", false, &[2, 1], &ints));
     assert_eq!(load_points(&p).expect("int64").as_slice(), &[3.0, -4.0]);
@@ -513,10 +406,7 @@ fn parquet_good_file_loads() {
     write_parquet(&p, &mut df);
     let pts = load_points(&p).expect("good parquet loads");
     assert_eq!((pts.len(), pts.dim()), (3, 3));
-    assert_eq!(
-        pts.as_slice(),
-        &[1.0, 4.0, 7.0, 2.0, 5.0, 8.0, 3.0, 6.0, 9.0]
-    );
+    assert_eq!(pts.as_slice(), &[1.0, 4.0, 7.0, 2.0, 5.0, 8.0, 3.0, 6.0, 9.0]);
 }
 
 #[test]
@@ -530,13 +420,7 @@ fn parquet_null_reports_row_and_column() {
     )
     .expect("build frame");
     write_parquet(&p, &mut df);
-    assert_file_error(
-        load_points(&p),
-        &p,
-        Some(3),
-        Some(2),
-        &["missing value", "'y'"],
-    );
+    assert_file_error(load_points(&p), &p, Some(3), Some(2), &["missing value", "'y'"]);
 }
 
 #[test]
@@ -564,26 +448,14 @@ fn parquet_string_column_is_named() {
     )
     .expect("build frame");
     write_parquet(&p, &mut df);
-    assert_file_error(
-        load_points(&p),
-        &p,
-        None,
-        Some(2),
-        &["'label'", "expected numbers"],
-    );
+    assert_file_error(load_points(&p), &p, None, Some(2), &["'label'", "expected numbers"]);
 }
 
 #[test]
 fn parquet_garbage_bytes_are_refused() {
     let dir = TempDir::new("pq-garbage");
     let p = dir.write("garbage.parquet", b"definitely not parquet");
-    assert_file_error(
-        load_points(&p),
-        &p,
-        None,
-        None,
-        &["not a readable Parquet file"],
-    );
+    assert_file_error(load_points(&p), &p, None, None, &["not a readable Parquet file"]);
 }
 
 #[test]
@@ -611,12 +483,7 @@ fn load_matching_dimension_mismatch_names_second_file() {
     let a = dir.write("source.csv", b"x,y\n1,2\n3,4\n5,6\n");
     let b = dir.write(
         "target.npy",
-        &npy_bytes(
-            "<f8",
-            false,
-            &[2, 3],
-            &f64_le(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]),
-        ),
+        &npy_bytes("<f8", false, &[2, 3], &f64_le(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0])),
     );
     let display = assert_file_error(
         load_matching(&a, &b),
@@ -632,10 +499,8 @@ fn load_matching_dimension_mismatch_names_second_file() {
 fn load_matching_same_dimension_loads_both() {
     let dir = TempDir::new("matching-ok");
     let a = dir.write("source.csv", b"x,y\n1,2\n3,4\n5,6\n");
-    let b = dir.write(
-        "target.npy",
-        &npy_bytes("<f8", false, &[2, 2], &f64_le(&[7.0, 8.0, 9.0, 10.0])),
-    );
+    let b =
+        dir.write("target.npy", &npy_bytes("<f8", false, &[2, 2], &f64_le(&[7.0, 8.0, 9.0, 10.0])));
     let (pa, pb) = load_matching(&a, &b).expect("matching dims load");
     assert_eq!((pa.len(), pa.dim()), (3, 2));
     assert_eq!((pb.len(), pb.dim()), (2, 2));

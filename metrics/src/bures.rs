@@ -16,9 +16,7 @@ pub fn bw2(a: &Moments, b: &Moments) -> Result<f64, MetricError> {
     let cross = sqrtm_psd(&(&root_a * &b.cov * &root_a)).trace();
     let value = (&a.mean - &b.mean).norm_squared() + a.cov.trace() + b.cov.trace() - 2.0 * cross;
     if !value.is_finite() {
-        return Err(MetricError::Invalid(
-            "BW2 is not finite: non-finite moments".into(),
-        ));
+        return Err(MetricError::Invalid("BW2 is not finite: non-finite moments".into()));
     }
     Ok(value.max(0.0))
 }
@@ -27,9 +25,7 @@ pub fn bw2(a: &Moments, b: &Moments) -> Result<f64, MetricError> {
 pub fn bw2_uvp(estimate: &Moments, target: &Moments) -> Result<f64, MetricError> {
     let var = target.variance();
     if !(var > 0.0) {
-        return Err(MetricError::Invalid(format!(
-            "target variance must be > 0, got {var}"
-        )));
+        return Err(MetricError::Invalid(format!("target variance must be > 0, got {var}")));
     }
     Ok(100.0 * bw2(estimate, target)? / var)
 }
@@ -38,9 +34,7 @@ pub fn bw2_uvp(estimate: &Moments, target: &Moments) -> Result<f64, MetricError>
 /// (estimated, exact) conditional moments, one pair per test point `x`.
 pub fn cbw2_uvp(pairs: &[(Moments, Moments)], target_variance: f64) -> Result<f64, MetricError> {
     if pairs.is_empty() {
-        return Err(MetricError::Invalid(
-            "cBW2-UVP needs at least one test point".into(),
-        ));
+        return Err(MetricError::Invalid("cBW2-UVP needs at least one test point".into()));
     }
     if !(target_variance > 0.0) {
         return Err(MetricError::Invalid(format!(

@@ -13,10 +13,7 @@ pub enum ReportError {
     #[error("column '{column}': value {value} is not finite")]
     NotFinite { column: String, value: f64 },
     #[error("cannot write {path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    Io { path: String, source: std::io::Error },
 }
 
 /// One cell of a table.
@@ -82,27 +79,18 @@ pub struct Table {
 impl Table {
     /// An empty table with these columns.
     pub fn new<S: Into<String>>(columns: impl IntoIterator<Item = S>) -> Self {
-        Table {
-            columns: columns.into_iter().map(Into::into).collect(),
-            rows: Vec::new(),
-        }
+        Table { columns: columns.into_iter().map(Into::into).collect(), rows: Vec::new() }
     }
 
     /// Appends a row; refuses a wrong width or a non-finite float.
     pub fn push(&mut self, row: Vec<Value>) -> Result<(), ReportError> {
         if row.len() != self.columns.len() {
-            return Err(ReportError::Width {
-                got: row.len(),
-                want: self.columns.len(),
-            });
+            return Err(ReportError::Width { got: row.len(), want: self.columns.len() });
         }
         for (v, c) in row.iter().zip(&self.columns) {
             if let Value::Float { value, .. } = v {
                 if !value.is_finite() {
-                    return Err(ReportError::NotFinite {
-                        column: c.clone(),
-                        value: *value,
-                    });
+                    return Err(ReportError::NotFinite { column: c.clone(), value: *value });
                 }
             }
         }
@@ -145,10 +133,7 @@ impl Table {
 
     /// Writes [`Table::to_csv`] to `path`, creating parent folders.
     pub fn write_csv(&self, path: &Path) -> Result<(), ReportError> {
-        let io = |source| ReportError::Io {
-            path: path.display().to_string(),
-            source,
-        };
+        let io = |source| ReportError::Io { path: path.display().to_string(), source };
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(io)?;
         }
@@ -163,10 +148,7 @@ mod tests {
     #[test]
     fn refuses_nan_and_wrong_width() {
         let mut t = Table::new(["a", "b"]);
-        assert!(matches!(
-            t.push(vec![Value::Int(1)]),
-            Err(ReportError::Width { .. })
-        ));
+        assert!(matches!(t.push(vec![Value::Int(1)]), Err(ReportError::Width { .. })));
         assert!(matches!(
             t.push(vec![Value::Int(1), Value::float(f64::NAN, 2)]),
             Err(ReportError::NotFinite { .. })

@@ -7,16 +7,11 @@ use crate::SolverError;
 pub fn check_device_name(name: &str) -> Result<(), SolverError> {
     let ok = name == "cpu"
         || name == "cuda"
-        || name
-            .strip_prefix("cuda:")
-            .is_some_and(|n| n.parse::<usize>().is_ok());
+        || name.strip_prefix("cuda:").is_some_and(|n| n.parse::<usize>().is_ok());
     if ok {
         Ok(())
     } else {
-        Err(SolverError::setting(
-            "device",
-            format!("'{name}': expected cpu, cuda or cuda:N"),
-        ))
+        Err(SolverError::setting("device", format!("'{name}': expected cpu, cuda or cuda:N")))
     }
 }
 
@@ -28,9 +23,7 @@ pub fn parse_device(name: &str) -> Result<Device, SolverError> {
         "cpu" => Ok(Device::Cpu),
         _ if name == "cuda" || name.starts_with("cuda:") => {
             let ordinal = match name.strip_prefix("cuda:") {
-                Some(n) => n
-                    .parse()
-                    .map_err(|_| bad(format!("'{name}': expected cuda:N")))?,
+                Some(n) => n.parse().map_err(|_| bad(format!("'{name}': expected cuda:N")))?,
                 None => 0,
             };
             if !candle_core::utils::cuda_is_available() {

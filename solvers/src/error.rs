@@ -21,9 +21,6 @@ pub enum SolverError {
 impl SolverError {
     /// A refused setting.
     pub fn setting(name: &str, message: impl Into<String>) -> Self {
-        SolverError::Setting {
-            name: name.to_string(),
-            message: message.into(),
-        }
+        SolverError::Setting { name: name.to_string(), message: message.into() }
     }
 }

@@ -25,11 +25,7 @@ impl Options {
             let (k, v) = pair
                 .split_once('=')
                 .ok_or_else(|| SolverError::setting(pair, "expected key=value"))?;
-            if options
-                .values
-                .insert(k.trim().to_string(), v.trim().to_string())
-                .is_some()
-            {
+            if options.values.insert(k.trim().to_string(), v.trim().to_string()).is_some() {
                 return Err(SolverError::setting(k, "given more than once"));
             }
         }
@@ -63,10 +59,7 @@ impl Options {
         let unknown: Vec<&str> = self.values.keys().map(String::as_str).collect();
         Err(SolverError::setting(
             &unknown.join(","),
-            format!(
-                "unknown for solver '{solver}' (known: {})",
-                known.join(", ")
-            ),
+            format!("unknown for solver '{solver}' (known: {})", known.join(", ")),
         ))
     }
 }

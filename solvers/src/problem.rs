@@ -11,10 +11,7 @@ impl Eps {
         if eps > 0.0 && eps.is_finite() {
             Ok(Eps(eps))
         } else {
-            Err(SolverError::setting(
-                "eps",
-                format!("must be finite and > 0, got {eps}"),
-            ))
+            Err(SolverError::setting("eps", format!("must be finite and > 0, got {eps}")))
         }
     }
     /// The value.

@@ -96,13 +96,7 @@ pub(crate) fn exp_f64<const FMA: bool>(x: f64) -> f64 {
     p = madd(p, r, 0.5);
     p = madd(p, r, 1.0);
     p = madd(p, r, 1.0);
-    let scale = f64::from_bits(
-        shifted
-            .to_bits()
-            .wrapping_sub(SHIFT_BITS)
-            .wrapping_add(1023)
-            << 52,
-    );
+    let scale = f64::from_bits(shifted.to_bits().wrapping_sub(SHIFT_BITS).wrapping_add(1023) << 52);
     if x < -708.0 { 0.0 } else { p * scale }
 }
 

@@ -36,34 +36,23 @@ impl Registry {
     /// Registers `factory` under `name`, replacing a solver of the same name.
     pub fn register(&mut self, name: &str, summary: &str, factory: Factory) {
         self.entries.retain(|e| e.name != name);
-        self.entries.push(Entry {
-            name: name.into(),
-            summary: summary.into(),
-            factory,
-        });
+        self.entries.push(Entry { name: name.into(), summary: summary.into(), factory });
     }
 
     /// Names and one-line summaries, in registration order.
     pub fn list(&self) -> Vec<(&str, &str)> {
-        self.entries
-            .iter()
-            .map(|e| (e.name.as_str(), e.summary.as_str()))
-            .collect()
+        self.entries.iter().map(|e| (e.name.as_str(), e.summary.as_str())).collect()
     }
 
     /// Builds the solver `name` with `options`; an unknown name lists the known ones.
     pub fn build(&self, name: &str, options: Options) -> Result<Box<dyn Solver>, SolverError> {
-        let entry = self
-            .entries
-            .iter()
-            .find(|e| e.name == name)
-            .ok_or_else(|| {
-                let known: Vec<&str> = self.entries.iter().map(|e| e.name.as_str()).collect();
-                SolverError::setting(
-                    "solver",
-                    format!("unknown solver '{name}' (known: {})", known.join(", ")),
-                )
-            })?;
+        let entry = self.entries.iter().find(|e| e.name == name).ok_or_else(|| {
+            let known: Vec<&str> = self.entries.iter().map(|e| e.name.as_str()).collect();
+            SolverError::setting(
+                "solver",
+                format!("unknown solver '{name}' (known: {})", known.join(", ")),
+            )
+        })?;
         (entry.factory)(options)
     }
 }

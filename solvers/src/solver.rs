@@ -14,11 +14,7 @@ pub struct FitData<'a> {
 impl<'a> FitData<'a> {
     /// Fitting on fixed samples only.
     pub fn samples(source: &'a Points, target: &'a Points) -> Self {
-        FitData {
-            source,
-            target,
-            sampler: None,
-        }
+        FitData { source, target, sampler: None }
     }
 
     /// Refuses empty sets and a source/target dimension mismatch.
@@ -117,9 +113,6 @@ pub trait FittedPlan: Send + Sync {
         if !value.is_finite() {
             return Err(SolverError::Diverged(format!("dual value is {value}")));
         }
-        Ok(DualValue {
-            value,
-            exactness: log_z.exactness,
-        })
+        Ok(DualValue { value, exactness: log_z.exactness })
     }
 }

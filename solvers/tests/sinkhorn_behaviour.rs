@@ -8,10 +8,7 @@ use eot_solvers::{Eps, FitData, Options, Solver, SolverError};
 
 fn clouds(d: usize, n: usize) -> (Points, Points) {
     let pair = GaussianPair::standard(d, 1.0).unwrap();
-    (
-        pair.sample_source(n, &mut substream(1, 1)),
-        pair.sample_target(n, &mut substream(1, 2)),
-    )
+    (pair.sample_source(n, &mut substream(1, 1)), pair.sample_target(n, &mut substream(1, 2)))
 }
 
 #[test]
@@ -28,12 +25,7 @@ fn refuses_bad_settings_by_name() {
     refused(Options::new().with("precision", "f16"), "precision");
     refused(Options::new().with("tolerence", 1e-6), "tolerence");
     refused(Options::new().with("device", "tpu"), "device");
-    refused(
-        Options::new()
-            .with("device", "cuda")
-            .with("backend", "fused"),
-        "backend",
-    );
+    refused(Options::new().with("device", "cuda").with("backend", "fused"), "backend");
     assert!(Eps::new(0.0).is_err() && Eps::new(-1.0).is_err() && Eps::new(f64::NAN).is_err());
     assert!(Options::parse(&["tolerance"]).is_err());
 }
@@ -43,25 +35,15 @@ fn refuses_mismatched_or_tiny_inputs() {
     let (x, _) = clouds(2, 10);
     let (_, y3) = clouds(3, 10);
     let s = Sinkhorn::new(SinkhornSettings::default()).unwrap();
-    assert!(
-        s.fit(&FitData::samples(&x, &y3), Eps::new(1.0).unwrap(), 0)
-            .is_err()
-    );
+    assert!(s.fit(&FitData::samples(&x, &y3), Eps::new(1.0).unwrap(), 0).is_err());
     let one = x.head(1);
-    assert!(
-        s.fit(&FitData::samples(&one, &x), Eps::new(1.0).unwrap(), 0)
-            .is_err()
-    );
+    assert!(s.fit(&FitData::samples(&one, &x), Eps::new(1.0).unwrap(), 0).is_err());
 }
 
 #[test]
 fn reports_non_convergence_with_the_error_reached() {
     let (x, y) = clouds(2, 300);
-    let settings = SinkhornSettings {
-        max_iterations: 3,
-        eps_scaling: false,
-        ..Default::default()
-    };
+    let settings = SinkhornSettings { max_iterations: 3, eps_scaling: false, ..Default::default() };
     let out = Sinkhorn::new(settings)
         .unwrap()
         .solve(&FitData::samples(&x, &y), Eps::new(0.01).unwrap())
@@ -77,10 +59,7 @@ fn reports_non_convergence_with_the_error_reached() {
 fn tiny_eps_and_high_dimension_stay_finite() {
     for (d, eps, n) in [(2, 1e-3, 400), (64, 0.1, 400)] {
         let (x, y) = clouds(d, n);
-        let settings = SinkhornSettings {
-            max_iterations: 3000,
-            ..Default::default()
-        };
+        let settings = SinkhornSettings { max_iterations: 3000, ..Default::default() };
         let out = Sinkhorn::new(settings)
             .unwrap()
             .solve(&FitData::samples(&x, &y), Eps::new(eps).unwrap())
@@ -117,24 +96,13 @@ fn tiny_eps_and_high_dimension_stay_finite() {
 fn f32_agrees_with_f64() {
     let (x, y) = clouds(16, 500);
     let run = |precision| {
-        let s = SinkhornSettings {
-            precision,
-            ..Default::default()
-        };
-        Sinkhorn::new(s)
-            .unwrap()
-            .solve(&FitData::samples(&x, &y), Eps::new(1.0).unwrap())
-            .unwrap()
+        let s = SinkhornSettings { precision, ..Default::default() };
+        Sinkhorn::new(s).unwrap().solve(&FitData::samples(&x, &y), Eps::new(1.0).unwrap()).unwrap()
     };
     let (a, b) = (run(Precision::F64), run(Precision::F32));
     assert!(b.converged);
     let rel = ((a.dual_value - b.dual_value) / a.dual_value).abs();
-    assert!(
-        rel < 1e-4,
-        "f32 dual {} vs f64 {} ({rel:e})",
-        b.dual_value,
-        a.dual_value
-    );
+    assert!(rel < 1e-4, "f32 dual {} vs f64 {} ({rel:e})", b.dual_value, a.dual_value);
 }
 
 /// On the training points, the out-of-sample extension must reproduce the potentials it was
@@ -143,10 +111,7 @@ fn f32_agrees_with_f64() {
 fn out_of_sample_extension_is_consistent_on_training_points() {
     let (x, y) = clouds(3, 400);
     let eps = Eps::new(0.5).unwrap();
-    let settings = SinkhornSettings {
-        tolerance: 1e-12,
-        ..Default::default()
-    };
+    let settings = SinkhornSettings { tolerance: 1e-12, ..Default::default() };
     let solver = Sinkhorn::new(settings.clone()).unwrap();
     let out = solver.solve(&FitData::samples(&x, &y), eps).unwrap();
     let plan = solver.fit(&FitData::samples(&x, &y), eps, 0).unwrap();

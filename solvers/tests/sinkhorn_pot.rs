@@ -18,11 +18,7 @@ struct Fixture {
 }
 
 fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
+    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
 }
 
 fn fixtures() -> Vec<Fixture> {
@@ -30,13 +26,7 @@ fn fixtures() -> Vec<Fixture> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        if !path
-            .file_name()
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .starts_with("pot_sinkhorn_")
-        {
+        if !path.file_name().unwrap().to_str().unwrap().starts_with("pot_sinkhorn_") {
             continue;
         }
         let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -62,19 +52,12 @@ fn fixtures() -> Vec<Fixture> {
 /// Potentials are defined up to `(f + c, g - c)`: compare after removing the mean of `f`.
 fn normalised(f: &[f64], g: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let c = f.iter().sum::<f64>() / f.len() as f64;
-    (
-        f.iter().map(|v| v - c).collect(),
-        g.iter().map(|v| v + c).collect(),
-    )
+    (f.iter().map(|v| v - c).collect(), g.iter().map(|v| v + c).collect())
 }
 
 fn max_rel_diff(a: &[f64], b: &[f64]) -> f64 {
     let scale = b.iter().fold(1.0f64, |m, v| m.max(v.abs()));
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max)
-        / scale
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max) / scale
 }
 
 fn check(backend: Backend) {
@@ -86,14 +69,8 @@ fn check(backend: Backend) {
     };
     let solver = Sinkhorn::new(settings).unwrap();
     for fx in fixtures() {
-        let out = solver
-            .solve(&FitData::samples(&fx.x, &fx.y), Eps::new(fx.eps).unwrap())
-            .unwrap();
-        assert!(
-            out.converged,
-            "{}: not converged, error {}",
-            fx.name, out.marginal_error
-        );
+        let out = solver.solve(&FitData::samples(&fx.x, &fx.y), Eps::new(fx.eps).unwrap()).unwrap();
+        assert!(out.converged, "{}: not converged, error {}", fx.name, out.marginal_error);
         let rel = ((out.dual_value - fx.dual) / fx.dual).abs();
         assert!(
             rel < 1e-6,
@@ -120,7 +97,5 @@ fn fused_kernel_matches_pot() {
 
 #[test]
 fn candle_tensor_path_matches_pot() {
-    check(Backend::Tensor {
-        device: "cpu".into(),
-    });
+    check(Backend::Tensor { device: "cpu".into() });
 }

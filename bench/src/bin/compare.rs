@@ -148,11 +148,7 @@ fn print_provenance(args: &Args, results: &[eot_bench::CellResult]) {
         args.queries,
         args.samples,
         args.eval,
-        if args.threads == 0 {
-            rayon::current_num_threads()
-        } else {
-            args.threads
-        },
+        if args.threads == 0 { rayon::current_num_threads() } else { args.threads },
         args.device
     );
     let mut seen = std::collections::BTreeSet::new();

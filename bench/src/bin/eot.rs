@@ -101,12 +101,7 @@ fn run(cli: Cli) -> Result<()> {
             println!("{json}");
             Ok(())
         }
-        Command::Transport {
-            fit,
-            queries,
-            samples,
-            out,
-        } => {
+        Command::Transport { fit, queries, samples, out } => {
             if samples == 0 {
                 bail!("--samples must be >= 1");
             }
@@ -131,11 +126,7 @@ fn fit_plan(
     }
     let solver = registry.build(&fit.solver, options)?;
     let plan = solver
-        .fit(
-            &FitData::samples(source, target),
-            Eps::new(fit.eps)?,
-            fit.seed,
-        )
+        .fit(&FitData::samples(source, target), Eps::new(fit.eps)?, fit.seed)
         .with_context(|| format!("fitting {}", fit.solver))?;
     if !plan.report().converged {
         eprintln!(
@@ -160,6 +151,5 @@ fn write_samples(out: &PathBuf, draws: &eot_datasets::Points, k: usize) -> Resul
         let values: Vec<String> = row.iter().map(|v| format!("{v}")).collect();
         writeln!(w, "{},{},{}", i / k, i % k, values.join(","))?;
     }
-    w.flush()
-        .with_context(|| format!("writing {}", out.display()))
+    w.flush().with_context(|| format!("writing {}", out.display()))
 }

@@ -38,12 +38,7 @@ impl<T: Real> Cloud<T> {
             }
             half_sq.push(T::from_f64(0.5 * sq));
         }
-        Cloud {
-            coords,
-            half_sq,
-            n,
-            d,
-        }
+        Cloud { coords, half_sq, n, d }
     }
 }
 
@@ -51,16 +46,84 @@ impl<T: Real> Cloud<T> {
 ///
 /// With `h_j = (pot_j - |q_j|^2/2)/eps + log w_j` this is the Sinkhorn update
 /// `-eps LSE_j((pot_j - c(p_i, q_j))/eps + log w_j)`.
-pub(crate) fn soft_min<T: Real>(p: &Cloud<T>, q: &Cloud<T>, h: &[T], eps: f64, out: &mut [T]) {
+///
+/// `dots`, when given, holds every `<p_i, q_j>` (row-major, `p.n x q.n`) so they are read
+/// instead of recomputed: worth it in high dimension, where the matrix product costs more than
+/// reading the cached values.
+pub(crate) fn soft_min<T: Real>(
+    p: &Cloud<T>,
+    q: &Cloud<T>,
+    h: &[T],
+    eps: f64,
+    out: &mut [T],
+    dots: Option<&[T]>,
+) {
     assert_eq!(p.d, q.d);
     assert_eq!(h.len(), q.n);
     assert_eq!(out.len(), p.n);
+    if let Some(dots) = dots {
+        assert_eq!(dots.len(), p.n * q.n);
+    }
     out.par_chunks_mut(ROWS).enumerate().for_each_init(
         || vec![T::ZERO; ROWS * COLS.min(q.n)],
-        |tile, (block, out_block)| soft_min_block(p, q, h, eps, block * ROWS, out_block, tile),
+        |tile, (block, out_block)| {
+            soft_min_block(p, q, h, eps, block * ROWS, out_block, tile, dots)
+        },
     );
 }
 
+/// Every dot product `<p_i, q_j>`, row-major (`p.n x q.n`), computed by row blocks on all threads.
+pub(crate) fn dot_matrix<T: Real>(p: &Cloud<T>, q: &Cloud<T>) -> Vec<T> {
+    let mut dots = vec![T::ZERO; p.n * q.n];
+    dots.par_chunks_mut(ROWS * q.n).enumerate().for_each(|(block, out)| {
+        let rows = out.len() / q.n;
+        dot_tile(p, q, block * ROWS, rows, 0, q.n, T::from_f64(1.0), out);
+    });
+    dots
+}
+
+/// `out (rows x w) = scale * <p_{r0+i}, q_{c0+j}>`, by gemm.
+#[allow(clippy::too_many_arguments)]
+fn dot_tile<T: Real>(
+    p: &Cloud<T>,
+    q: &Cloud<T>,
+    r0: usize,
+    rows: usize,
+    c0: usize,
+    w: usize,
+    scale: T,
+    out: &mut [T],
+) {
+    let d = p.d;
+    assert!(out.len() >= rows * w);
+    // SAFETY: the pointers cover `rows x d` of p, `w x d` of q and `rows x w` of `out`, with
+    // the strides given; the regions do not overlap.
+    unsafe {
+        gemm::gemm(
+            rows,
+            w,
+            d,
+            out.as_mut_ptr(),
+            1,
+            w as isize,
+            false,
+            p.coords[r0 * d..].as_ptr(),
+            1,
+            d as isize,
+            q.coords[c0 * d..].as_ptr(),
+            d as isize,
+            1,
+            T::ZERO,
+            scale,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn soft_min_block<T: Real>(
     p: &Cloud<T>,
     q: &Cloud<T>,
@@ -69,36 +132,24 @@ fn soft_min_block<T: Real>(
     r0: usize,
     out: &mut [T],
     tile: &mut [T],
+    dots: Option<&[T]>,
 ) {
-    let (rows, d) = (out.len(), p.d);
+    let rows = out.len();
+    let inv_eps = T::from_f64(1.0 / eps);
     let mut run_max = [f64::NEG_INFINITY; ROWS];
     let mut run_sum = [0.0f64; ROWS];
     for c0 in (0..q.n).step_by(COLS) {
         let w = COLS.min(q.n - c0);
-        // SAFETY: the pointers cover `rows x d` of p, `w x d` of q and `rows x w` of the tile,
-        // with the strides given; the regions do not overlap.
-        unsafe {
-            gemm::gemm(
-                rows,
-                w,
-                d,
-                tile.as_mut_ptr(),
-                1,
-                w as isize,
-                false,
-                p.coords[r0 * d..].as_ptr(),
-                1,
-                d as isize,
-                q.coords[c0 * d..].as_ptr(),
-                d as isize,
-                1,
-                T::ZERO,
-                T::from_f64(1.0 / eps),
-                false,
-                false,
-                false,
-                gemm::Parallelism::None,
-            );
+        match dots {
+            None => dot_tile(p, q, r0, rows, c0, w, inv_eps, tile),
+            Some(dots) => {
+                for i in 0..rows {
+                    let src = &dots[(r0 + i) * q.n + c0..][..w];
+                    for (t, v) in tile[i * w..(i + 1) * w].iter_mut().zip(src) {
+                        *t = *v * inv_eps;
+                    }
+                }
+            }
         }
         for i in 0..rows {
             let (m, s) = tile_lse(&mut tile[i * w..(i + 1) * w], &h[c0..c0 + w]);
@@ -221,29 +272,21 @@ mod tests {
     #[test]
     fn fused_soft_min_matches_the_naive_formula_across_tiles() {
         let (n, m, d, eps) = (70, 2 * COLS + 37, 3, 0.05);
-        let p: Vec<f64> = (0..n * d)
-            .map(|i| ((i * 37 % 101) as f64 / 50.0) - 1.0)
-            .collect();
-        let q: Vec<f64> = (0..m * d)
-            .map(|i| ((i * 53 % 97) as f64 / 40.0) - 1.2)
-            .collect();
+        let p: Vec<f64> = (0..n * d).map(|i| ((i * 37 % 101) as f64 / 50.0) - 1.0).collect();
+        let q: Vec<f64> = (0..m * d).map(|i| ((i * 53 % 97) as f64 / 40.0) - 1.2).collect();
         let pot: Vec<f64> = (0..m).map(|j| (j % 13) as f64 * 0.01).collect();
         let logw = vec![-(m as f64).ln(); m];
         let shift = vec![0.3, -0.2, 0.1];
-        let (cp, cq) = (
-            Cloud::<f64>::new(&p, d, &shift),
-            Cloud::<f64>::new(&q, d, &shift),
-        );
-        let h: Vec<f64> = (0..m)
-            .map(|j| (pot[j] - cq.half_sq[j]) / eps + logw[j])
-            .collect();
-        let mut out = vec![0.0; n];
-        soft_min(&cp, &cq, &h, eps, &mut out);
-        for (got, want) in out.iter().zip(naive(&p, &q, d, &pot, &logw, eps)) {
-            assert!(
-                (got - want).abs() < 1e-11 * (1.0 + want.abs()),
-                "{got} vs {want}"
-            );
+        let (cp, cq) = (Cloud::<f64>::new(&p, d, &shift), Cloud::<f64>::new(&q, d, &shift));
+        let h: Vec<f64> = (0..m).map(|j| (pot[j] - cq.half_sq[j]) / eps + logw[j]).collect();
+        let want = naive(&p, &q, d, &pot, &logw, eps);
+        let dots = dot_matrix(&cp, &cq);
+        for cached in [None, Some(dots.as_slice())] {
+            let mut out = vec![0.0; n];
+            soft_min(&cp, &cq, &h, eps, &mut out, cached);
+            for (got, want) in out.iter().zip(&want) {
+                assert!((got - want).abs() < 1e-11 * (1.0 + want.abs()), "{got} vs {want}");
+            }
         }
     }
 }

@@ -51,9 +51,7 @@ impl Sinkhorn {
 
 /// Builds Sinkhorn from `key=value` options (see [`SinkhornSettings::from_options`]).
 pub fn factory(options: Options) -> Result<Box<dyn Solver>, SolverError> {
-    Ok(Box::new(Sinkhorn::new(SinkhornSettings::from_options(
-        options,
-    )?)?))
+    Ok(Box::new(Sinkhorn::new(SinkhornSettings::from_options(options)?)?))
 }
 
 impl Solver for Sinkhorn {
@@ -82,12 +80,6 @@ impl Solver for Sinkhorn {
                 format!("solve seconds: {:.3}", start.elapsed().as_secs_f64()),
             ],
         };
-        Ok(Box::new(SinkhornPlan::new(
-            data.source,
-            data.target,
-            eps.get(),
-            outcome,
-            report,
-        )))
+        Ok(Box::new(SinkhornPlan::new(data.source, data.target, eps.get(), outcome, report)))
     }
 }

@@ -78,13 +78,10 @@ impl SinkhornPlan {
         self.check_dim(p)?;
         let cloud = Cloud::<f64>::new(p.as_slice(), p.dim(), &self.shift);
         let log_w = -(q.n as f64).ln();
-        let h: Vec<f64> = pot
-            .iter()
-            .zip(&q.half_sq)
-            .map(|(v, hs)| (v - hs) / self.eps + log_w)
-            .collect();
+        let h: Vec<f64> =
+            pot.iter().zip(&q.half_sq).map(|(v, hs)| (v - hs) / self.eps + log_w).collect();
         let mut out = vec![0.0; p.len()];
-        soft_min(&cloud, q, &h, self.eps, &mut out);
+        soft_min(&cloud, q, &h, self.eps, &mut out, None);
         Ok(out)
     }
 
@@ -98,11 +95,7 @@ impl SinkhornPlan {
             .chunks_exact(d)
             .zip(&self.g)
             .map(|(y, g)| {
-                (g - 0.5
-                    * y.iter()
-                        .zip(&xc)
-                        .map(|(a, b)| (a - b) * (a - b))
-                        .sum::<f64>())
+                (g - 0.5 * y.iter().zip(&xc).map(|(a, b)| (a - b) * (a - b)).sum::<f64>())
                     / self.eps
             })
             .collect();
@@ -136,15 +129,9 @@ impl FittedPlan for SinkhornPlan {
     /// Exact for the discrete reference measure (the empirical target):
     /// `log Z(g, x) = log sum_j b_j exp((g_j - c(x, y_j))/eps)`.
     fn log_partition(&self, x: &Points) -> Result<LogPartition, SolverError> {
-        let values = self
-            .soft_min_new(x, &self.y, &self.g)?
-            .into_iter()
-            .map(|v| -v / self.eps)
-            .collect();
-        Ok(LogPartition {
-            values,
-            exactness: Exactness::Exact,
-        })
+        let values =
+            self.soft_min_new(x, &self.y, &self.g)?.into_iter().map(|v| -v / self.eps).collect();
+        Ok(LogPartition { values, exactness: Exactness::Exact })
     }
 
     fn sample(&self, x: &Points, k: usize, rng: &mut SuiteRng) -> Result<Points, SolverError> {

@@ -35,6 +35,9 @@ pub struct SinkhornSettings {
     pub stage_max_iterations: usize,
     pub precision: Precision,
     pub backend: Backend,
+    /// Memory (MiB) the fused kernel may spend caching the n x m dot products in D >= 8, where
+    /// reading them beats recomputing them; 0 keeps memory O(n + m) always.
+    pub cost_cache_mib: usize,
 }
 
 impl Default for SinkhornSettings {
@@ -49,6 +52,7 @@ impl Default for SinkhornSettings {
             stage_max_iterations: 200,
             precision: Precision::F64,
             backend: Backend::Fused,
+            cost_cache_mib: 512,
         }
     }
 }
@@ -64,11 +68,12 @@ const KNOWN: &[&str] = &[
     "precision",
     "backend",
     "device",
+    "cost_cache_mib",
 ];
 
 impl SinkhornSettings {
     /// Reads `tolerance`, `check_every`, `max_iterations`, `eps_scaling` (true/false),
-    /// `scaling_factor`, `stage_tolerance`, `stage_max_iterations`, `precision` (f64/f32),
+    /// `scaling_factor`, `stage_tolerance`, `stage_max_iterations`, `cost_cache_mib`, `precision` (f64/f32),
     /// `backend` (fused/tensor) and `device` (cpu/cuda[:N]; `cuda` implies the tensor backend).
     pub fn from_options(mut o: Options) -> Result<Self, SolverError> {
         let d = SinkhornSettings::default();
@@ -110,6 +115,7 @@ impl SinkhornSettings {
             stage_max_iterations: o.take("stage_max_iterations", d.stage_max_iterations)?,
             precision,
             backend,
+            cost_cache_mib: o.take("cost_cache_mib", d.cost_cache_mib)?,
         };
         o.finish("sinkhorn", KNOWN)?;
         s.validate()?;
@@ -122,10 +128,7 @@ impl SinkhornSettings {
             if v > 0.0 && v.is_finite() {
                 Ok(())
             } else {
-                Err(SolverError::setting(
-                    name,
-                    format!("must be finite and > 0, got {v}"),
-                ))
+                Err(SolverError::setting(name, format!("must be finite and > 0, got {v}")))
             }
         };
         positive("tolerance", self.tolerance)?;
@@ -168,13 +171,11 @@ impl SinkhornSettings {
             ("eps_scaling", self.eps_scaling.to_string()),
             ("scaling_factor", self.scaling_factor.to_string()),
             ("stage_tolerance", self.stage_tolerance.to_string()),
-            (
-                "stage_max_iterations",
-                self.stage_max_iterations.to_string(),
-            ),
+            ("stage_max_iterations", self.stage_max_iterations.to_string()),
             ("precision", precision.to_string()),
             ("backend", backend.to_string()),
             ("device", device.to_string()),
+            ("cost_cache_mib", self.cost_cache_mib.to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))

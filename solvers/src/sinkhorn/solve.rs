@@ -2,7 +2,7 @@
 
 use eot_datasets::Points;
 
-use super::kernel::{Cloud, soft_min};
+use super::kernel::{Cloud, dot_matrix, soft_min};
 use super::settings::{Backend, Precision, SinkhornSettings};
 use super::tensor::TensorSoftMin;
 use crate::{Real, SolverError};
@@ -35,46 +35,42 @@ pub(crate) trait SoftMin {
     fn update_target(&mut self, f: &[f64], eps: f64, g: &mut [f64]) -> Result<(), SolverError>;
 }
 
-/// The fused CPU kernel in precision `T`, with its scratch buffers allocated once.
+/// Below this dimension recomputing the dot products (a k = D matrix product) is as cheap as
+/// reading them from memory, so they are never cached.
+const MIN_CACHED_DIM: usize = 8;
+
+/// The fused CPU kernel in precision `T`, with its scratch buffers allocated once, and the dot
+/// products `<x_i, y_j>` (both orientations) cached when they fit the memory budget.
 pub(crate) struct FusedSoftMin<T> {
     x: Cloud<T>,
     y: Cloud<T>,
+    dots: Option<(Vec<T>, Vec<T>)>,
     h: Vec<T>,
     out: Vec<T>,
 }
 
 impl<T: Real> FusedSoftMin<T> {
-    pub fn new(x: &Points, y: &Points, shift: &[f64]) -> Self {
+    pub fn new(x: &Points, y: &Points, shift: &[f64], cache_mib: usize) -> Self {
         let d = x.dim();
-        let (x, y) = (
-            Cloud::new(x.as_slice(), d, shift),
-            Cloud::new(y.as_slice(), d, shift),
-        );
+        let (x, y) = (Cloud::new(x.as_slice(), d, shift), Cloud::new(y.as_slice(), d, shift));
+        let bytes = 2 * x.n * y.n * std::mem::size_of::<T>();
+        let dots = (d >= MIN_CACHED_DIM && bytes <= cache_mib << 20)
+            .then(|| (dot_matrix(&x, &y), dot_matrix(&y, &x)));
         let cap = x.n.max(y.n);
-        FusedSoftMin {
-            x,
-            y,
-            h: Vec::with_capacity(cap),
-            out: Vec::with_capacity(cap),
-        }
+        FusedSoftMin { x, y, dots, h: Vec::with_capacity(cap), out: Vec::with_capacity(cap) }
     }
 
     fn update(rows_are_x: bool, s: &mut Self, pot: &[f64], eps: f64, result: &mut [f64]) {
-        let (p, q) = if rows_are_x {
-            (&s.x, &s.y)
-        } else {
-            (&s.y, &s.x)
-        };
+        let (p, q) = if rows_are_x { (&s.x, &s.y) } else { (&s.y, &s.x) };
+        let dots = s.dots.as_ref().map(|(xy, yx)| if rows_are_x { &xy[..] } else { &yx[..] });
         let log_w = -(q.n as f64).ln();
         s.h.clear();
         s.h.extend(
-            pot.iter()
-                .zip(&q.half_sq)
-                .map(|(v, hs)| T::from_f64((v - hs.to_f64()) / eps + log_w)),
+            pot.iter().zip(&q.half_sq).map(|(v, hs)| T::from_f64((v - hs.to_f64()) / eps + log_w)),
         );
         s.out.clear();
         s.out.resize(p.n, T::ZERO);
-        soft_min(p, q, &s.h, eps, &mut s.out);
+        soft_min(p, q, &s.h, eps, &mut s.out, dots);
         for (r, o) in result.iter_mut().zip(&s.out) {
             *r = o.to_f64();
         }
@@ -116,12 +112,7 @@ pub(crate) fn eps_schedule(s: &SinkhornSettings, x: &Points, y: &Points, eps: f6
     let centre = common_centre(x, y);
     let mean_sq = |p: &Points| {
         p.rows()
-            .map(|r| {
-                r.iter()
-                    .zip(&centre)
-                    .map(|(v, c)| (v - c) * (v - c))
-                    .sum::<f64>()
-            })
+            .map(|r| r.iter().zip(&centre).map(|(v, c)| (v - c) * (v - c)).sum::<f64>())
             .sum::<f64>()
             / p.len() as f64
     };
@@ -146,17 +137,15 @@ pub(crate) fn run(
 ) -> Result<SolveOutcome, SolverError> {
     let shift = common_centre(x, y);
     let mut backend: Box<dyn SoftMin> = match (&s.backend, s.precision) {
-        (Backend::Fused, Precision::F64) => Box::new(FusedSoftMin::<f64>::new(x, y, &shift)),
-        (Backend::Fused, Precision::F32) => Box::new(FusedSoftMin::<f32>::new(x, y, &shift)),
+        (Backend::Fused, Precision::F64) => {
+            Box::new(FusedSoftMin::<f64>::new(x, y, &shift, s.cost_cache_mib))
+        }
+        (Backend::Fused, Precision::F32) => {
+            Box::new(FusedSoftMin::<f32>::new(x, y, &shift, s.cost_cache_mib))
+        }
         (Backend::Tensor { device }, p) => Box::new(TensorSoftMin::new(x, y, &shift, device, p)?),
     };
-    iterate(
-        s,
-        backend.as_mut(),
-        x.len(),
-        y.len(),
-        &eps_schedule(s, x, y, eps),
-    )
+    iterate(s, backend.as_mut(), x.len(), y.len(), &eps_schedule(s, x, y, eps))
 }
 
 /// The alternating updates over the eps stages, with the stopping rule.

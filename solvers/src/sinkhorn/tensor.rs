@@ -21,14 +21,10 @@ struct DeviceCloud {
 impl DeviceCloud {
     fn new(p: &Points, shift: &[f64], device: &Device, dtype: DType) -> Result<Self, SolverError> {
         let d = p.dim();
-        let centred: Vec<f64> = p
-            .rows()
-            .flat_map(|r| r.iter().zip(shift).map(|(v, s)| v - s))
-            .collect();
-        let half_sq: Vec<f64> = centred
-            .chunks_exact(d)
-            .map(|r| 0.5 * r.iter().map(|v| v * v).sum::<f64>())
-            .collect();
+        let centred: Vec<f64> =
+            p.rows().flat_map(|r| r.iter().zip(shift).map(|(v, s)| v - s)).collect();
+        let half_sq: Vec<f64> =
+            centred.chunks_exact(d).map(|r| 0.5 * r.iter().map(|v| v * v).sum::<f64>()).collect();
         let n = p.len();
         Ok(DeviceCloud {
             coords: Tensor::from_vec(centred, (n, d), device)?.to_dtype(dtype)?,
@@ -75,11 +71,7 @@ impl TensorSoftMin {
         eps: f64,
         out: &mut [f64],
     ) -> Result<(), SolverError> {
-        let (p, q) = if rows_are_x {
-            (&self.x, &self.y)
-        } else {
-            (&self.y, &self.x)
-        };
+        let (p, q) = if rows_are_x { (&self.x, &self.y) } else { (&self.y, &self.x) };
         let log_w = -(q.n as f64).ln();
         let h = Tensor::from_slice(pot, (1, q.n), &self.device)?
             .to_dtype(self.dtype)?
@@ -99,10 +91,7 @@ impl TensorSoftMin {
             let max = t.max_keepdim(1)?;
             let lse = (t.broadcast_sub(&max)?.exp()?.sum_keepdim(1)?.log()? + max)?;
             let values = (p.half_sq.narrow(0, start, len)? - lse.affine(eps, 0.0)?)?;
-            let values = values
-                .to_dtype(DType::F64)?
-                .flatten_all()?
-                .to_vec1::<f64>()?;
+            let values = values.to_dtype(DType::F64)?.flatten_all()?.to_vec1::<f64>()?;
             out[start..start + len].copy_from_slice(&values);
             start += len;
         }
