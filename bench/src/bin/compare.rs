@@ -1,6 +1,6 @@
 //! `compare`: runs every (solver x dataset x D x eps x seed) cell, prints a markdown table and
 //! writes it as CSV. The default run (Sinkhorn on the Gaussian and Gaussian-mixture pairs,
-//! D in {2, 16}, eps in {0.1, 1, 10}) finishes in a few minutes on 2 cores.
+//! D in {2, 16, 64}, eps in {0.1, 1, 10}) finishes in a few minutes on 2 cores.
 
 use std::path::PathBuf;
 
@@ -19,7 +19,7 @@ struct Args {
     #[arg(long, value_delimiter = ',', default_value = "gaussian,gmm")]
     datasets: Vec<String>,
     /// Dimensions D.
-    #[arg(long, value_delimiter = ',', default_value = "2,16")]
+    #[arg(long, value_delimiter = ',', default_value = "2,16,64")]
     dims: Vec<usize>,
     /// Regularisers eps (cost |x-y|^2/2; POT's reg with cost |x-y|^2 is 2*eps).
     #[arg(long, value_delimiter = ',', default_value = "0.1,1,10")]
