@@ -107,8 +107,11 @@ fn main() -> Result<()> {
     let table = results_table(&results)?;
     println!("{}", table.to_markdown());
     table.write_csv(&args.out)?;
-    eprintln!("wrote {}", args.out.display());
-    print_provenance(&args, &results);
+    let provenance = provenance(&args, &results);
+    println!("{provenance}");
+    let meta = args.out.with_extension("provenance.txt");
+    std::fs::write(&meta, &provenance).with_context(|| format!("writing {}", meta.display()))?;
+    eprintln!("wrote {} and {}", args.out.display(), meta.display());
     Ok(())
 }
 
@@ -138,24 +141,31 @@ fn cells(args: &Args, sizes: EvalSizes) -> Vec<CellSpec> {
     out
 }
 
-/// Seeds, settings and versions behind the figures.
-fn print_provenance(args: &Args, results: &[eot_bench::CellResult]) {
-    println!(
-        "Provenance: eot-bench {}, seeds {:?}, n={}, queries={}, samples={}, eval={}, threads={}, device={}",
+/// Seeds, settings and versions behind the figures (printed, and written beside the CSV).
+fn provenance(args: &Args, results: &[eot_bench::CellResult]) -> String {
+    let threads = if args.threads == 0 { rayon::current_num_threads() } else { args.threads };
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map_or("unknown".into(), |o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let mut lines = vec![format!(
+        "Provenance: eot-bench {} (commit {commit}), seeds {:?}, n={}, queries={}, samples={}, eval={}, threads={threads}, device={}",
         env!("CARGO_PKG_VERSION"),
         args.seeds,
         args.n,
         args.queries,
         args.samples,
         args.eval,
-        if args.threads == 0 { rayon::current_num_threads() } else { args.threads },
         args.device
-    );
+    )];
     let mut seen = std::collections::BTreeSet::new();
     for r in results {
         if seen.insert(r.spec.solver.clone()) {
             let s: Vec<String> = r.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            println!("Settings of {}: {}", r.spec.solver, s.join(", "));
+            lines.push(format!("Settings of {}: {}", r.spec.solver, s.join(", ")));
         }
     }
+    lines.join("\n")
 }

@@ -105,14 +105,19 @@ pub(crate) fn common_centre(x: &Points, y: &Points) -> Vec<f64> {
 /// The eps stages `eps 2^K, ..., 4 eps, 2 eps, eps` (factor `1/scaling_factor`), the largest at
 /// most the mean cost under the independent coupling: above that scale the plan is nearly
 /// independent and Sinkhorn converges in a few iterations anyway, so no stage starts there.
-pub(crate) fn eps_schedule(s: &SinkhornSettings, x: &Points, y: &Points, eps: f64) -> Vec<f64> {
+pub(crate) fn eps_schedule(
+    s: &SinkhornSettings,
+    x: &Points,
+    y: &Points,
+    centre: &[f64],
+    eps: f64,
+) -> Vec<f64> {
     if !s.eps_scaling {
         return vec![eps];
     }
-    let centre = common_centre(x, y);
     let mean_sq = |p: &Points| {
         p.rows()
-            .map(|r| r.iter().zip(&centre).map(|(v, c)| (v - c) * (v - c)).sum::<f64>())
+            .map(|r| r.iter().zip(centre).map(|(v, c)| (v - c) * (v - c)).sum::<f64>())
             .sum::<f64>()
             / p.len() as f64
     };
@@ -145,7 +150,7 @@ pub(crate) fn run(
         }
         (Backend::Tensor { device }, p) => Box::new(TensorSoftMin::new(x, y, &shift, device, p)?),
     };
-    iterate(s, backend.as_mut(), x.len(), y.len(), &eps_schedule(s, x, y, eps))
+    iterate(s, backend.as_mut(), x.len(), y.len(), &eps_schedule(s, x, y, &shift, eps))
 }
 
 /// The alternating updates over the eps stages, with the stopping rule.
