@@ -7,6 +7,7 @@
 
 mod device;
 mod error;
+pub mod gmm;
 mod options;
 mod problem;
 mod real;

@@ -30,6 +30,11 @@ impl Registry {
             "discrete log-domain Sinkhorn (DESIGN §3.4)",
             crate::sinkhorn::factory,
         );
+        r.register(
+            "gmm",
+            "Gaussian-mixture closed form, LightSB (DESIGN §3.3)",
+            crate::gmm::factory,
+        );
         r
     }
 

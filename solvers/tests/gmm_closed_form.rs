@@ -1,0 +1,64 @@
+//! The Gaussian-mixture plan's closed forms against direct numerical evaluation: log Z by
+//! quadrature of exp((f(y) - |x-y|^2/2)/eps) with the plan's own potential, and the exact
+//! conditional moments against samples. A wrong sign, factor of eps or component weight in any
+//! of the formulas breaks one of these.
+
+use eot_datasets::{
+    BenchmarkPair, GmmPair, GmmPairSettings, Moments, Points, seeded_rng, substream,
+};
+use eot_solvers::gmm::{GmmSettings, GmmSolver};
+use eot_solvers::{Eps, Exactness, FitData, FittedPlan, Solver};
+
+fn fitted(eps: f64) -> Box<dyn FittedPlan> {
+    let pair = GmmPair::new(&GmmPairSettings::benchmark(2, eps)).unwrap();
+    let x = pair.sample_source(500, &mut substream(0, 1));
+    let y = pair.sample_target(500, &mut substream(0, 2));
+    let settings = GmmSettings { components: 5, steps: 300, ..Default::default() };
+    GmmSolver::new(settings)
+        .unwrap()
+        .fit(&FitData::samples(&x, &y), Eps::new(eps).unwrap(), 0)
+        .unwrap()
+}
+
+#[test]
+fn log_partition_matches_quadrature_of_the_potential() {
+    for eps in [0.3, 1.0] {
+        let plan = fitted(eps);
+        let queries = Points::new(vec![0.2, -0.4, -1.0, 0.7], 2, 2).unwrap();
+        let log_z = plan.log_partition(&queries).unwrap();
+        assert_eq!(log_z.exactness, Exactness::Exact);
+        // Riemann sum on a grid wide enough for every component (|y| <= 8, step 0.02).
+        let (h, half) = (0.02, 400i32);
+        let grid: Vec<f64> = (-half..half)
+            .flat_map(|i| (-half..half).flat_map(move |j| [i as f64 * h, j as f64 * h]))
+            .collect();
+        let grid = Points::new(grid, (2 * half * 2 * half) as usize, 2).unwrap();
+        let f = plan.potential(&grid).unwrap();
+        for (q, want_log_z) in queries.rows().zip(&log_z.values) {
+            let terms: Vec<f64> = grid
+                .rows()
+                .zip(&f)
+                .map(|(y, fy)| (fy - 0.5 * ((q[0] - y[0]).powi(2) + (q[1] - y[1]).powi(2))) / eps)
+                .collect();
+            let max = terms.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let quad = max + (terms.iter().map(|t| (t - max).exp()).sum::<f64>() * h * h).ln();
+            assert!(
+                (quad - want_log_z).abs() < 1e-3,
+                "eps {eps}: quadrature {quad} vs closed form {want_log_z}"
+            );
+        }
+    }
+}
+
+#[test]
+fn samples_match_the_exact_conditional_moments() {
+    let plan = fitted(0.5);
+    let x = [0.4, -0.3];
+    let exact = plan.conditional_moments(&x).unwrap();
+    let q = Points::new(x.to_vec(), 1, 2).unwrap();
+    let emp = Moments::empirical(&plan.sample(&q, 200_000, &mut seeded_rng(3)).unwrap()).unwrap();
+    assert!((emp.mean - &exact.mean).amax() < 0.01, "mean");
+    assert!((emp.cov - &exact.cov).amax() < 0.02 * exact.cov.amax(), "covariance");
+    let map = plan.barycentric_map(&q).unwrap();
+    assert!((map.row(0)[0] - exact.mean[0]).abs() < 1e-12);
+}
