@@ -1,6 +1,6 @@
 //! The `eot` command on user files: the output format, and clear errors with a non-zero exit.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn dir(name: &str) -> PathBuf {
@@ -9,7 +9,7 @@ fn dir(name: &str) -> PathBuf {
     d
 }
 
-fn write(d: &PathBuf, name: &str, text: &str) -> String {
+fn write(d: &Path, name: &str, text: &str) -> String {
     let p = d.join(name);
     std::fs::write(&p, text).unwrap();
     p.display().to_string()

@@ -5,8 +5,8 @@ use rand::Rng;
 
 use crate::linalg::{normal_vector, symmetrize};
 use crate::{
-    BenchmarkPair, DataError, Gaussian, GroundTruth, Moments, Points, SuiteRng, random_rotation,
-    random_spd, seeded_rng,
+    BenchmarkPair, DataError, Gaussian, GroundTruth, Moments, Points, SuiteRng, draw_index,
+    log_sum_exp, random_rotation, random_spd, seeded_rng,
 };
 
 /// How a Gaussian-mixture benchmark pair is built (DESIGN §4.2).
@@ -182,34 +182,18 @@ fn plan_component(
     Ok(PlanComponent { log_weight, potential, evidence, shape, cov, cov_chol, offset })
 }
 
-fn log_sum_exp(v: &[f64]) -> f64 {
-    let max = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    max + v.iter().map(|x| (x - max).exp()).sum::<f64>().ln()
-}
-
-/// Index drawn from normalised log-weights.
-fn draw_index(log_w: &[f64], rng: &mut SuiteRng) -> usize {
-    let u: f64 = rng.random();
-    let mut acc = 0.0;
-    for (k, lw) in log_w.iter().enumerate() {
-        acc += lw.exp();
-        if u < acc {
-            return k;
-        }
-    }
-    log_w.len() - 1
-}
-
 impl GroundTruth for GmmPair {
     fn conditional_sample(&self, x: &[f64], k: usize, rng: &mut SuiteRng) -> Points {
         let d = self.settings.dim;
-        let log_w = self.log_weights(x);
-        let means: Vec<DVector<f64>> =
-            self.plan.iter().map(|c| self.component_mean(c, x)).collect();
+        let probs: Vec<f64> = self.log_weights(x).iter().map(|lw| lw.exp()).collect();
+        // Component means are computed only for components actually drawn (one D x D product
+        // each): a single draw in high dimension then costs one mean, not all of them.
+        let mut means: Vec<Option<DVector<f64>>> = vec![None; self.plan.len()];
         let mut data = Vec::with_capacity(k * d);
         for _ in 0..k {
-            let j = draw_index(&log_w, rng);
-            data.extend((&means[j] + &self.plan[j].cov_chol * normal_vector(d, rng)).iter());
+            let j = draw_index(&probs, rng);
+            let mean = means[j].get_or_insert_with(|| self.component_mean(&self.plan[j], x));
+            data.extend((&*mean + &self.plan[j].cov_chol * normal_vector(d, rng)).iter());
         }
         Points::new(data, k, d).expect("finite mixture draws")
     }

@@ -24,7 +24,7 @@ pub fn bw2(a: &Moments, b: &Moments) -> Result<f64, MetricError> {
 /// BW2-UVP in percent: `100 * BW2(estimate, target) / Var(target)`, `Var` the trace of the covariance.
 pub fn bw2_uvp(estimate: &Moments, target: &Moments) -> Result<f64, MetricError> {
     let var = target.variance();
-    if !(var > 0.0) {
+    if var.is_nan() || var <= 0.0 {
         return Err(MetricError::Invalid(format!("target variance must be > 0, got {var}")));
     }
     Ok(100.0 * bw2(estimate, target)? / var)
@@ -36,7 +36,7 @@ pub fn cbw2_uvp(pairs: &[(Moments, Moments)], target_variance: f64) -> Result<f6
     if pairs.is_empty() {
         return Err(MetricError::Invalid("cBW2-UVP needs at least one test point".into()));
     }
-    if !(target_variance > 0.0) {
+    if target_variance.is_nan() || target_variance <= 0.0 {
         return Err(MetricError::Invalid(format!(
             "target variance must be > 0, got {target_variance}"
         )));

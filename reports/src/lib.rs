@@ -88,10 +88,10 @@ impl Table {
             return Err(ReportError::Width { got: row.len(), want: self.columns.len() });
         }
         for (v, c) in row.iter().zip(&self.columns) {
-            if let Value::Float { value, .. } = v {
-                if !value.is_finite() {
-                    return Err(ReportError::NotFinite { column: c.clone(), value: *value });
-                }
+            if let Value::Float { value, .. } = v
+                && !value.is_finite()
+            {
+                return Err(ReportError::NotFinite { column: c.clone(), value: *value });
             }
         }
         self.rows.push(row);

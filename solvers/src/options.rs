@@ -63,3 +63,17 @@ impl Options {
         ))
     }
 }
+
+/// Refuses a value that is not finite and > 0, naming the setting.
+pub(crate) fn require_positive(name: &str, v: f64) -> Result<(), SolverError> {
+    if v > 0.0 && v.is_finite() {
+        Ok(())
+    } else {
+        Err(SolverError::setting(name, format!("must be finite and > 0, got {v}")))
+    }
+}
+
+/// Refuses a zero count, naming the setting.
+pub(crate) fn require_nonzero(name: &str, v: usize) -> Result<(), SolverError> {
+    if v == 0 { Err(SolverError::setting(name, "must be >= 1")) } else { Ok(()) }
+}

@@ -69,17 +69,12 @@ impl Real for f32 {
 pub(crate) fn exp_f64<const FMA: bool>(x: f64) -> f64 {
     let madd = |a: f64, b: f64, c: f64| if FMA { a.mul_add(b, c) } else { a * b + c };
     const LOG2E: f64 = std::f64::consts::LOG2_E;
-    const LN2_HI: f64 = 6.931_471_803_691_238_2e-1; // low 32 bits zero: k * LN2_HI is exact
+    // ln 2 rounded to 32 significant bits (fdlibm's ln2_hi): k * LN2_HI is exact for |k| < 2^11.
+    const LN2_HI: f64 = f64::from_bits(0x3FE6_2E42_FEE0_0000);
     const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
     const SHIFT: f64 = 6_755_399_441_055_744.0;
     const SHIFT_BITS: u64 = 0x4338_0000_0000_0000;
-    let xc = if x < -708.0 {
-        -708.0
-    } else if x > 709.0 {
-        709.0
-    } else {
-        x
-    };
+    let xc = x.clamp(-708.0, 709.0);
     let shifted = madd(xc, LOG2E, SHIFT);
     let k = shifted - SHIFT;
     let r = (xc - k * LN2_HI) - k * LN2_LO;
@@ -109,13 +104,7 @@ pub(crate) fn exp_f32<const FMA: bool>(x: f32) -> f32 {
     const LN2_LO: f32 = -2.121_944_4e-4;
     const SHIFT: f32 = 12_582_912.0;
     const SHIFT_BITS: u32 = 0x4B40_0000;
-    let xc = if x < -87.0 {
-        -87.0
-    } else if x > 88.0 {
-        88.0
-    } else {
-        x
-    };
+    let xc = x.clamp(-87.0, 88.0);
     let shifted = madd(xc, LOG2E, SHIFT);
     let k = shifted - SHIFT;
     let r = (xc - k * LN2_HI) - k * LN2_LO;

@@ -116,3 +116,14 @@ pub trait FittedPlan: Send + Sync {
         Ok(DualValue { value, exactness: log_z.exactness })
     }
 }
+
+/// Refuses points whose dimension is not the plan's.
+pub(crate) fn check_dim(points: &Points, dim: usize) -> Result<(), SolverError> {
+    if points.dim() != dim {
+        return Err(SolverError::Input(format!(
+            "points of dimension {} for a plan of dimension {dim}",
+            points.dim()
+        )));
+    }
+    Ok(())
+}

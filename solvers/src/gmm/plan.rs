@@ -1,8 +1,7 @@
 //! The fitted mixture: closed-form `log Z`, exact conditional sampling and moments.
 
-use eot_datasets::{Moments, Points, SuiteRng};
+use eot_datasets::{Moments, Points, SuiteRng, draw_index, log_sum_exp};
 use nalgebra::{DMatrix, DVector};
-use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use super::train::MixtureParams;
@@ -13,11 +12,6 @@ pub struct GmmPlan {
     p: MixtureParams,
     eps: f64,
     report: FitReport,
-}
-
-fn log_sum_exp(v: &[f64]) -> f64 {
-    let max = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    max + v.iter().map(|x| (x - max).exp()).sum::<f64>().ln()
 }
 
 impl GmmPlan {
@@ -60,14 +54,7 @@ impl GmmPlan {
     }
 
     fn check_dim(&self, p: &Points) -> Result<(), SolverError> {
-        if p.dim() != self.p.d {
-            return Err(SolverError::Input(format!(
-                "points of dimension {} for a plan of dimension {}",
-                p.dim(),
-                self.p.d
-            )));
-        }
-        Ok(())
+        crate::solver::check_dim(p, self.p.d)
     }
 }
 
@@ -124,12 +111,7 @@ impl FittedPlan for GmmPlan {
         for xv in x.rows() {
             let w = self.weights(xv);
             for _ in 0..k {
-                let mut u: f64 = rng.random();
-                let c = w.iter().position(|p| {
-                    u -= p;
-                    u < 0.0
-                });
-                let c = c.unwrap_or(w.len() - 1);
+                let c = draw_index(&w, rng);
                 for ((m, s), _) in self.component_mean(c, xv).iter().zip(self.s(c)).zip(0..d) {
                     let z: f64 = StandardNormal.sample(rng);
                     data.push(m + (self.eps * s).sqrt() * z);

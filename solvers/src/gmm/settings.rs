@@ -1,3 +1,4 @@
+use crate::options::{require_nonzero, require_positive};
 use crate::{Options, SolverError};
 
 /// Settings of [`super::GmmSolver`]; [`GmmSettings::validate`] refuses bad values.
@@ -56,18 +57,11 @@ impl GmmSettings {
 
     /// Refuses zero counts and non-positive rates or scales.
     pub fn validate(&self) -> Result<(), SolverError> {
-        for (name, v) in
-            [("components", self.components), ("steps", self.steps), ("batch", self.batch)]
-        {
-            if v == 0 {
-                return Err(SolverError::setting(name, "must be >= 1"));
-            }
-        }
-        for (name, v) in [("learning_rate", self.learning_rate), ("init_s", self.init_s)] {
-            if !(v > 0.0 && v.is_finite()) {
-                return Err(SolverError::setting(name, format!("must be finite and > 0, got {v}")));
-            }
-        }
+        require_nonzero("components", self.components)?;
+        require_nonzero("steps", self.steps)?;
+        require_nonzero("batch", self.batch)?;
+        require_positive("learning_rate", self.learning_rate)?;
+        require_positive("init_s", self.init_s)?;
         crate::check_device_name(&self.device)
     }
 

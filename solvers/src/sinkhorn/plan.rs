@@ -58,14 +58,7 @@ impl SinkhornPlan {
     }
 
     fn check_dim(&self, p: &Points) -> Result<(), SolverError> {
-        if p.dim() != self.x.d {
-            return Err(SolverError::Input(format!(
-                "points of dimension {} for a plan of dimension {}",
-                p.dim(),
-                self.x.d
-            )));
-        }
-        Ok(())
+        crate::solver::check_dim(p, self.x.d)
     }
 
     /// `-eps LSE_j((pot_j - c(p_i, q_j))/eps + log w_j)` for new points `p` against side `q`.

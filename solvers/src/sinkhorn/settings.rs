@@ -1,3 +1,4 @@
+use crate::options::{require_nonzero, require_positive};
 use crate::{Options, SolverError};
 
 /// Floating-point precision of the Sinkhorn iterations.
@@ -124,24 +125,11 @@ impl SinkhornSettings {
 
     /// Refuses non-positive tolerances, zero iteration counts and a scaling factor outside (0, 1).
     pub fn validate(&self) -> Result<(), SolverError> {
-        let positive = |name: &str, v: f64| {
-            if v > 0.0 && v.is_finite() {
-                Ok(())
-            } else {
-                Err(SolverError::setting(name, format!("must be finite and > 0, got {v}")))
-            }
-        };
-        positive("tolerance", self.tolerance)?;
-        positive("stage_tolerance", self.stage_tolerance)?;
-        for (name, v) in [
-            ("check_every", self.check_every),
-            ("max_iterations", self.max_iterations),
-            ("stage_max_iterations", self.stage_max_iterations),
-        ] {
-            if v == 0 {
-                return Err(SolverError::setting(name, "must be >= 1"));
-            }
-        }
+        require_positive("tolerance", self.tolerance)?;
+        require_positive("stage_tolerance", self.stage_tolerance)?;
+        require_nonzero("check_every", self.check_every)?;
+        require_nonzero("max_iterations", self.max_iterations)?;
+        require_nonzero("stage_max_iterations", self.stage_max_iterations)?;
         if let Backend::Tensor { device } = &self.backend {
             crate::check_device_name(device)?;
         }
