@@ -97,6 +97,33 @@ impl GaussianPair {
         &self.cond_cov
     }
 
+    /// The optimal weak-dual value `L* = sup_f L(f)` with the Lebesgue reference measure of the
+    /// continuous solvers (DESIGN §2), in closed form.
+    ///
+    /// `L* = min_pi E_pi[c] + eps E_x E_{pi(.|x)} log pi(y|x)` (the dual of the weak problem with
+    /// `-eps E_x H(pi(.|x))`), attained by the Gaussian plan: `E_pi[c] = (|a-b|^2 + tr A + tr B
+    /// - 2 tr C) / 2` and every conditional has the entropy `log det(2 pi e Sigma_c) / 2`, with
+    /// `Sigma_c = B - C^T A^{-1} C`. (It equals the KL-regularised EOT value minus `eps H(p1)`.)
+    pub fn weak_dual_value(&self) -> f64 {
+        let d = self.dim() as f64;
+        let mean_gap = (self.source.mean() - self.target.mean()).norm_squared();
+        let cost = 0.5
+            * (mean_gap + self.source.cov().trace() + self.target.cov().trace()
+                - 2.0 * self.cross_cov.trace());
+        let log_det = self
+            .cond_cov
+            .clone()
+            .cholesky()
+            .expect("SPD")
+            .l()
+            .diagonal()
+            .iter()
+            .map(|v| 2.0 * v.ln())
+            .sum::<f64>();
+        let entropy = 0.5 * (log_det + d * (2.0 * std::f64::consts::PI * std::f64::consts::E).ln());
+        cost - self.eps * entropy
+    }
+
     fn conditional_mean(&self, x: &[f64]) -> DVector<f64> {
         let dx = DVector::from_column_slice(x) - self.source.mean();
         self.target.mean() + &self.slope * dx

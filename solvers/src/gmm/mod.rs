@@ -6,14 +6,15 @@
 //! `c(x) = sum_k alpha_k exp((x^T S_k x + 2 r_k^T x)/(2 eps))`, and
 //! `pi(y|x) = sum_k w_k(x) N(y | r_k + S_k x, eps S_k)`, `w_k(x) ∝ alpha_k exp((x^T S_k x + 2 r_k^T x)/(2 eps))`.
 //! Training minimises `E_{p0} log c(x) - E_{p1} log v(y)` (= `-L(f)/eps` up to constants) with Adam
-//! on candle, in float64, every sum over components a log-sum-exp. `S_k` is diagonal.
+//! on candle, in float64, every sum over components a log-sum-exp. `S_k` is diagonal by default,
+//! full as an option.
 
 mod plan;
 mod settings;
 mod train;
 
 pub use plan::GmmPlan;
-pub use settings::GmmSettings;
+pub use settings::{Covariance, GmmSettings};
 
 use crate::{Eps, FitData, FittedPlan, Options, Solver, SolverError};
 

@@ -7,54 +7,66 @@ use rand_distr::{Distribution, StandardNormal};
 use super::train::MixtureParams;
 use crate::{Exactness, FitReport, FittedPlan, LogPartition, SolverError};
 
-/// `pi(y|x) = sum_k w_k(x) N(y | r_k + S_k x, eps S_k)` with diagonal `S_k`.
+/// One component, with what the closed forms need precomputed in float64.
+struct Component {
+    log_alpha: f64,
+    r: DVector<f64>,
+    s: DMatrix<f64>,
+    /// `S = L L^T` (L lower triangular with a positive diagonal).
+    l: DMatrix<f64>,
+    s_inv: DMatrix<f64>,
+    log_det_s: f64,
+}
+
+/// `pi(y|x) = sum_k w_k(x) N(y | r_k + S_k x, eps S_k)`.
 pub struct GmmPlan {
-    p: MixtureParams,
+    components: Vec<Component>,
+    d: usize,
     eps: f64,
     report: FitReport,
 }
 
 impl GmmPlan {
     pub(crate) fn new(p: MixtureParams, eps: f64, report: FitReport) -> Self {
-        GmmPlan { p, eps, report }
-    }
-
-    fn r(&self, k: usize) -> &[f64] {
-        &self.p.r[k * self.p.d..(k + 1) * self.p.d]
-    }
-    fn s(&self, k: usize) -> &[f64] {
-        &self.p.s[k * self.p.d..(k + 1) * self.p.d]
+        let d = p.d;
+        let components = (0..p.k)
+            .map(|k| {
+                let l = DMatrix::from_row_slice(d, d, &p.l[k * d * d..(k + 1) * d * d]);
+                let s = &l * l.transpose();
+                let l_inv = l
+                    .clone()
+                    .solve_lower_triangular(&DMatrix::identity(d, d))
+                    .expect("positive diagonal");
+                Component {
+                    log_alpha: p.log_alpha[k],
+                    r: DVector::from_row_slice(&p.r[k * d..(k + 1) * d]),
+                    s_inv: l_inv.transpose() * &l_inv,
+                    log_det_s: l.diagonal().iter().map(|v| 2.0 * v.abs().ln()).sum(),
+                    s,
+                    l,
+                }
+            })
+            .collect();
+        GmmPlan { components, d, eps, report }
     }
 
     /// `log alpha_k + (x^T S_k x + 2 r_k^T x) / (2 eps)` for every k.
-    fn log_c_terms(&self, x: &[f64]) -> Vec<f64> {
-        (0..self.p.k)
-            .map(|k| {
-                let q: f64 = x
-                    .iter()
-                    .zip(self.s(k))
-                    .zip(self.r(k))
-                    .map(|((xi, si), ri)| si * xi * xi + 2.0 * ri * xi)
-                    .sum();
-                self.p.log_alpha[k] + q / (2.0 * self.eps)
-            })
+    fn log_c_terms(&self, x: &DVector<f64>) -> Vec<f64> {
+        self.components
+            .iter()
+            .map(|c| c.log_alpha + (x.dot(&(&c.s * x)) + 2.0 * c.r.dot(x)) / (2.0 * self.eps))
             .collect()
     }
 
     /// Normalised component weights `w_k(x)`.
-    fn weights(&self, x: &[f64]) -> Vec<f64> {
+    fn weights(&self, x: &DVector<f64>) -> Vec<f64> {
         let t = self.log_c_terms(x);
         let lse = log_sum_exp(&t);
         t.iter().map(|v| (v - lse).exp()).collect()
     }
 
-    /// Mean of component k of `pi(.|x)`: `r_k + S_k x`.
-    fn component_mean(&self, k: usize, x: &[f64]) -> Vec<f64> {
-        self.r(k).iter().zip(self.s(k)).zip(x).map(|((r, s), xi)| r + s * xi).collect()
-    }
-
     fn check_dim(&self, p: &Points) -> Result<(), SolverError> {
-        crate::solver::check_dim(p, self.p.d)
+        crate::solver::check_dim(p, self.d)
     }
 }
 
@@ -63,30 +75,29 @@ impl FittedPlan for GmmPlan {
         self.eps
     }
     fn dim(&self) -> usize {
-        self.p.d
+        self.d
     }
     fn report(&self) -> &FitReport {
         &self.report
     }
 
-    /// `f(y) = eps log v(y) + |y|^2 / 2`.
+    /// `f(y) = eps log v(y) + |y|^2 / 2`, `v(y) = sum_k alpha_k N(y | r_k, eps S_k)`.
     fn potential(&self, y: &Points) -> Result<Vec<f64>, SolverError> {
         self.check_dim(y)?;
-        let eps = self.eps;
+        let (eps, d) = (self.eps, self.d as f64);
+        let log_norm = d * (2.0 * std::f64::consts::PI * eps).ln();
         Ok(y.rows()
             .map(|yv| {
-                let terms: Vec<f64> = (0..self.p.k)
-                    .map(|k| {
-                        let mut q = 0.0;
-                        let mut log_det = 0.0;
-                        for ((yi, ri), si) in yv.iter().zip(self.r(k)).zip(self.s(k)) {
-                            q += (yi - ri) * (yi - ri) / (eps * si);
-                            log_det += (2.0 * std::f64::consts::PI * eps * si).ln();
-                        }
-                        self.p.log_alpha[k] - 0.5 * (q + log_det)
+                let yv = DVector::from_column_slice(yv);
+                let terms: Vec<f64> = self
+                    .components
+                    .iter()
+                    .map(|c| {
+                        let e = &yv - &c.r;
+                        c.log_alpha - 0.5 * (e.dot(&(&c.s_inv * &e)) / eps + log_norm + c.log_det_s)
                     })
                     .collect();
-                eps * log_sum_exp(&terms) + 0.5 * yv.iter().map(|v| v * v).sum::<f64>()
+                eps * log_sum_exp(&terms) + 0.5 * yv.norm_squared()
             })
             .collect())
     }
@@ -97,8 +108,8 @@ impl FittedPlan for GmmPlan {
         let values = x
             .rows()
             .map(|xv| {
-                log_sum_exp(&self.log_c_terms(xv))
-                    - xv.iter().map(|v| v * v).sum::<f64>() / (2.0 * self.eps)
+                let xv = DVector::from_column_slice(xv);
+                log_sum_exp(&self.log_c_terms(&xv)) - xv.norm_squared() / (2.0 * self.eps)
             })
             .collect();
         Ok(LogPartition { values, exactness: Exactness::Exact })
@@ -106,16 +117,16 @@ impl FittedPlan for GmmPlan {
 
     fn sample(&self, x: &Points, k: usize, rng: &mut SuiteRng) -> Result<Points, SolverError> {
         self.check_dim(x)?;
-        let d = self.p.d;
+        let d = self.d;
         let mut data = Vec::with_capacity(x.len() * k * d);
         for xv in x.rows() {
-            let w = self.weights(xv);
+            let xv = DVector::from_column_slice(xv);
+            let w = self.weights(&xv);
             for _ in 0..k {
-                let c = draw_index(&w, rng);
-                for ((m, s), _) in self.component_mean(c, xv).iter().zip(self.s(c)).zip(0..d) {
-                    let z: f64 = StandardNormal.sample(rng);
-                    data.push(m + (self.eps * s).sqrt() * z);
-                }
+                let c = &self.components[draw_index(&w, rng)];
+                let z = DVector::from_fn(d, |_, _| StandardNormal.sample(rng));
+                let y = &c.r + &c.s * &xv + &c.l * z * self.eps.sqrt();
+                data.extend(y.iter());
             }
         }
         Ok(Points::new(data, x.len() * k, d)?)
@@ -123,24 +134,23 @@ impl FittedPlan for GmmPlan {
 
     fn barycentric_map(&self, x: &Points) -> Result<Points, SolverError> {
         self.check_dim(x)?;
-        let mut data = Vec::with_capacity(x.len() * self.p.d);
+        let mut data = Vec::with_capacity(x.len() * self.d);
         for xv in x.rows() {
             let m = self.conditional_moments(xv).expect("closed form");
             data.extend(m.mean.iter());
         }
-        Ok(Points::new(data, x.len(), self.p.d)?)
+        Ok(Points::new(data, x.len(), self.d)?)
     }
 
-    /// Exact mixture moments: `sum_k w_k m_k` and `sum_k w_k (eps S_k + m_k m_k^T) - mean mean^T`.
+    /// Exact mixture moments: `sum_k w_k m_k` and `sum_k w_k (eps S_k + m_k m_k^T) - mean mean^T`,
+    /// with `m_k = r_k + S_k x`.
     fn conditional_moments(&self, x: &[f64]) -> Option<Moments> {
-        let d = self.p.d;
-        let mut mean = DVector::zeros(d);
-        let mut second = DMatrix::zeros(d, d);
-        for (k, w) in self.weights(x).into_iter().enumerate() {
-            let m = DVector::from_vec(self.component_mean(k, x));
-            second += (DMatrix::from_diagonal(&DVector::from_row_slice(self.s(k))) * self.eps
-                + &m * m.transpose())
-                * w;
+        let xv = DVector::from_column_slice(x);
+        let mut mean = DVector::zeros(self.d);
+        let mut second = DMatrix::zeros(self.d, self.d);
+        for (c, w) in self.components.iter().zip(self.weights(&xv)) {
+            let m = &c.r + &c.s * &xv;
+            second += (&c.s * self.eps + &m * m.transpose()) * w;
             mean += m * w;
         }
         let cov = second - &mean * mean.transpose();

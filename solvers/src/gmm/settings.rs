@@ -1,6 +1,15 @@
 use crate::options::{require_nonzero, require_positive};
 use crate::{Options, SolverError};
 
+/// Shape of the matrices `S_k`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Covariance {
+    /// `S_k` diagonal (the authors' default): D parameters per component.
+    Diagonal,
+    /// `S_k = L_k L_k^T` full: D(D+1)/2 parameters per component.
+    Full,
+}
+
 /// Settings of [`super::GmmSolver`]; [`GmmSettings::validate`] refuses bad values.
 #[derive(Clone, Debug)]
 pub struct GmmSettings {
@@ -14,6 +23,8 @@ pub struct GmmSettings {
     pub learning_rate: f64,
     /// Initial diagonal of every `S_k` (authors: 1, i.e. `S = I`).
     pub init_s: f64,
+    /// Diagonal (default) or full `S_k`.
+    pub covariance: Covariance,
     /// Print progress to stderr every 10 % of the steps.
     pub progress: bool,
     /// Device for training (`cpu`, `cuda`, `cuda:N`).
@@ -28,17 +39,27 @@ impl Default for GmmSettings {
             batch: 128,
             learning_rate: 1e-3,
             init_s: 1.0,
+            covariance: Covariance::Diagonal,
             progress: false,
             device: "cpu".into(),
         }
     }
 }
 
-const KNOWN: &[&str] =
-    &["components", "steps", "batch", "learning_rate", "init_s", "progress", "device"];
+const KNOWN: &[&str] = &[
+    "components",
+    "steps",
+    "batch",
+    "learning_rate",
+    "init_s",
+    "covariance",
+    "progress",
+    "device",
+];
 
 impl GmmSettings {
-    /// Reads `components`, `steps`, `batch`, `learning_rate`, `init_s`, `progress`, `device`.
+    /// Reads `components`, `steps`, `batch`, `learning_rate`, `init_s`, `covariance`
+    /// (diagonal/full), `progress`, `device`.
     pub fn from_options(mut o: Options) -> Result<Self, SolverError> {
         let d = GmmSettings::default();
         let s = GmmSettings {
@@ -47,6 +68,16 @@ impl GmmSettings {
             batch: o.take("batch", d.batch)?,
             learning_rate: o.take("learning_rate", d.learning_rate)?,
             init_s: o.take("init_s", d.init_s)?,
+            covariance: match o.take("covariance", "diagonal".to_string())?.as_str() {
+                "diagonal" => Covariance::Diagonal,
+                "full" => Covariance::Full,
+                other => {
+                    return Err(SolverError::setting(
+                        "covariance",
+                        format!("'{other}': expected diagonal or full"),
+                    ));
+                }
+            },
             progress: o.take("progress", d.progress)?,
             device: o.take("device", d.device)?,
         };
@@ -73,7 +104,14 @@ impl GmmSettings {
             ("batch", self.batch.to_string()),
             ("learning_rate", self.learning_rate.to_string()),
             ("init_s", self.init_s.to_string()),
-            ("covariance", "diagonal".to_string()),
+            (
+                "covariance",
+                match self.covariance {
+                    Covariance::Diagonal => "diagonal",
+                    Covariance::Full => "full",
+                }
+                .to_string(),
+            ),
             ("precision", "f64".to_string()),
             ("device", self.device.clone()),
         ]

@@ -1,4 +1,9 @@
 //! Fitting the mixture on candle: Adam on `E_{p0} log c(x) - E_{p1} log v(y)`.
+//!
+//! Diagonal `S_k = diag(exp(log_s_k))`, or full `S_k = L_k L_k^T` with
+//! `L_k = diag(exp(log_d_k)) (I + N_k)`, `N_k` strictly lower triangular. The full form needs
+//! `S_k^{-1}` for `v` and `S_k` for `c` without a matrix inverse op: `(I + N)^{-1}` is exact as the
+//! product `(I - N)(I + N^2)(I + N^4)...` because `N` is nilpotent, so only matrix products appear.
 
 use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
@@ -6,24 +11,27 @@ use eot_datasets::{Points, SuiteRng, substream};
 use rand::Rng;
 
 use super::GmmSettings;
+use super::settings::Covariance;
 use crate::{FitData, FitReport, SolverError, parse_device};
 
-/// The fitted mixture on the host: `log alpha` (normalised), `r` and the diagonals of `S`,
-/// each `K x D` row-major.
+/// The fitted mixture on the host: normalised `log alpha` (K), `r` (K x D, row-major) and the
+/// Cholesky-type factor `L_k` of every `S_k = L_k L_k^T` (K x D x D, row-major).
 #[derive(Clone, Debug)]
 pub struct MixtureParams {
     pub log_alpha: Vec<f64>,
     pub r: Vec<f64>,
-    pub s: Vec<f64>,
+    pub l: Vec<f64>,
     pub k: usize,
     pub d: usize,
 }
 
-/// The trainable tensors.
+/// The trainable tensors: `log_diag` is `log s` (diagonal S) or `log d` (full S, where
+/// `S = L L^T` and `d = diag L`); `lower` holds `N` for full S.
 struct Model {
     log_alpha: Var,
     r: Var,
-    log_s: Var,
+    log_diag: Var,
+    lower: Option<(Var, Tensor)>,
 }
 
 impl Model {
@@ -37,33 +45,102 @@ impl Model {
         let (k, d) = (s.components, target.dim());
         let r0: Vec<f64> =
             (0..k).flat_map(|_| target.row(rng.random_range(0..target.len())).to_vec()).collect();
+        let (log_diag0, lower) = match s.covariance {
+            Covariance::Diagonal => (s.init_s.ln(), None),
+            Covariance::Full => {
+                let mask =
+                    (Tensor::tril2(d, DType::F64, device)? - Tensor::eye(d, DType::F64, device)?)?;
+                let raw = Var::from_tensor(&Tensor::zeros((k, d, d), DType::F64, device)?)?;
+                (0.5 * s.init_s.ln(), Some((raw, mask)))
+            }
+        };
         Ok(Model {
             log_alpha: Var::from_tensor(&Tensor::zeros(k, DType::F64, device)?)?,
             r: Var::from_tensor(&Tensor::from_vec(r0, (k, d), device)?)?,
-            log_s: Var::from_tensor(&Tensor::full(s.init_s.ln(), (k, d), device)?)?,
+            log_diag: Var::from_tensor(&Tensor::full(log_diag0, (k, d), device)?)?,
+            lower,
         })
+    }
+
+    fn vars(&self) -> Vec<Var> {
+        let mut v = vec![self.log_alpha.clone(), self.r.clone(), self.log_diag.clone()];
+        if let Some((raw, _)) = &self.lower {
+            v.push(raw.clone());
+        }
+        v
     }
 
     /// `mean log c(x) - mean log v(y)`, all sums over components as log-sum-exp.
     fn loss(&self, x: &Tensor, y: &Tensor, eps: f64) -> candle_core::Result<Tensor> {
-        let d = x.dim(1)? as f64;
         let log_w = candle_nn::ops::log_softmax(self.log_alpha.as_tensor(), 0)?;
-        let log_s = self.log_s.as_tensor();
-        let (r, s) = (self.r.as_tensor(), log_s.exp()?);
+        let (quad_x, quad_y, log_det_s) = match &self.lower {
+            None => self.quadratics_diagonal(x, y)?,
+            Some((raw, mask)) => self.quadratics_full(raw.as_tensor(), mask, x, y)?,
+        };
+        let r = self.r.as_tensor();
         // log c(x) = LSE_k [log w_k + (x^T S_k x + 2 r_k^T x) / (2 eps)]
-        let quad = x.sqr()?.matmul(&s.t()?)?;
         let lin = x.matmul(&r.t()?)?;
         let log_c =
-            ((quad + (lin * 2.0)?)? * (0.5 / eps))?.broadcast_add(&log_w)?.log_sum_exp(1)?;
-        // log N(y | r_k, eps S_k) = -1/2 [sum_d (y - r)^2 / (eps s) + D log(2 pi eps) + sum_d log s]
-        let inv = (s.recip()? / eps)?;
+            ((quad_x + (lin * 2.0)?)? * (0.5 / eps))?.broadcast_add(&log_w)?.log_sum_exp(1)?;
+        // log N(y | r_k, eps S_k) = -1/2 [(y - r_k)^T S_k^{-1} (y - r_k) / eps + log det(2 pi eps S_k)]
+        let d = x.dim(1)? as f64;
+        let log_det = (log_det_s + d * (2.0 * std::f64::consts::PI * eps).ln())?;
+        let log_n = ((quad_y / eps)?.broadcast_add(&log_det)? * -0.5)?;
+        let log_v = log_n.broadcast_add(&log_w)?.log_sum_exp(1)?;
+        log_c.mean_all()? - log_v.mean_all()?
+    }
+
+    /// `(x^T S_k x, (y - r_k)^T S_k^{-1} (y - r_k), log det S_k)` as (B,K), (B,K), (K) for diagonal S.
+    fn quadratics_diagonal(
+        &self,
+        x: &Tensor,
+        y: &Tensor,
+    ) -> candle_core::Result<(Tensor, Tensor, Tensor)> {
+        let (r, log_s) = (self.r.as_tensor(), self.log_diag.as_tensor());
+        let (s, inv) = (log_s.exp()?, log_s.neg()?.exp()?);
+        let quad_x = x.sqr()?.matmul(&s.t()?)?;
         let t1 = y.sqr()?.matmul(&inv.t()?)?;
         let t2 = y.matmul(&(r * &inv)?.t()?)?;
         let t3 = (r.sqr()? * &inv)?.sum(1)?;
-        let log_det = (log_s.sum(1)? + d * (2.0 * std::f64::consts::PI * eps).ln())?;
-        let log_n = ((t1 - (t2 * 2.0)?)?.broadcast_add(&(t3 + log_det)?)? * -0.5)?;
-        let log_v = log_n.broadcast_add(&log_w)?.log_sum_exp(1)?;
-        log_c.mean_all()? - log_v.mean_all()?
+        let quad_y = (t1 - (t2 * 2.0)?)?.broadcast_add(&t3)?;
+        Ok((quad_x, quad_y, log_s.sum(1)?))
+    }
+
+    /// The same for full `S_k = L_k L_k^T`: `|L_k^T x|^2` and `|L_k^{-1} (y - r_k)|^2`.
+    fn quadratics_full(
+        &self,
+        raw: &Tensor,
+        mask: &Tensor,
+        x: &Tensor,
+        y: &Tensor,
+    ) -> candle_core::Result<(Tensor, Tensor, Tensor)> {
+        let (r, log_d) = (self.r.as_tensor(), self.log_diag.as_tensor());
+        let (k, d) = r.dims2()?;
+        let b = x.dim(0)?;
+        let n = raw.broadcast_mul(mask)?;
+        let eye = Tensor::eye(d, DType::F64, x.device())?.unsqueeze(0)?.broadcast_as((k, d, d))?;
+        // L = diag(dg) (I + N): row i of (I + N) scaled by dg_i.
+        let dg = log_d.exp()?;
+        let l = (&eye + &n)?.broadcast_mul(&dg.unsqueeze(2)?)?;
+        // (I + N)^{-1} = (I - N)(I + N^2)(I + N^4)... ; L^{-1} = (I + N)^{-1} diag(1/dg).
+        let mut inv = (&eye - &n)?;
+        let mut power = n.matmul(&n)?;
+        let mut reach = 2;
+        while reach < d {
+            inv = inv.matmul(&(&eye + &power)?)?;
+            power = power.matmul(&power)?;
+            reach *= 2;
+        }
+        let l_inv = inv.broadcast_mul(&log_d.neg()?.exp()?.unsqueeze(1)?)?;
+        let xs = x.unsqueeze(0)?.broadcast_as((k, b, d))?.contiguous()?;
+        let quad_x = xs.matmul(&l)?.sqr()?.sum(2)?.t()?;
+        let centred = y
+            .unsqueeze(0)?
+            .broadcast_as((k, b, d))?
+            .broadcast_sub(&r.unsqueeze(1)?)?
+            .contiguous()?;
+        let quad_y = centred.matmul(&l_inv.transpose(1, 2)?)?.sqr()?.sum(2)?.t()?;
+        Ok((quad_x, quad_y, (log_d.sum(1)? * 2.0)?))
     }
 
     fn to_host(&self) -> Result<MixtureParams, SolverError> {
@@ -71,8 +148,29 @@ impl Model {
         let log_alpha =
             candle_nn::ops::log_softmax(self.log_alpha.as_tensor(), 0)?.to_vec1::<f64>()?;
         let r = self.r.as_tensor().flatten_all()?.to_vec1::<f64>()?;
-        let s = self.log_s.as_tensor().exp()?.flatten_all()?.to_vec1::<f64>()?;
-        Ok(MixtureParams { log_alpha, r, s, k, d })
+        let diag = self.log_diag.as_tensor().exp()?.to_vec2::<f64>()?;
+        let mut l = vec![0.0; k * d * d];
+        match &self.lower {
+            None => {
+                for (c, s) in diag.iter().enumerate() {
+                    for i in 0..d {
+                        l[c * d * d + i * d + i] = s[i].sqrt();
+                    }
+                }
+            }
+            Some((raw, mask)) => {
+                let n = raw.as_tensor().broadcast_mul(mask)?.to_vec3::<f64>()?;
+                for c in 0..k {
+                    for i in 0..d {
+                        for j in 0..=i {
+                            let v = if i == j { 1.0 } else { n[c][i][j] };
+                            l[c * d * d + i * d + j] = diag[c][i] * v;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(MixtureParams { log_alpha, r, l, k, d })
     }
 }
 
@@ -124,9 +222,9 @@ pub(crate) fn train(
     let model = Model::init(settings, data.target, &mut rng, &device)?;
     let params =
         ParamsAdamW { lr: settings.learning_rate, weight_decay: 0.0, ..Default::default() };
-    let mut opt =
-        AdamW::new(vec![model.log_alpha.clone(), model.r.clone(), model.log_s.clone()], params)?;
+    let mut opt = AdamW::new(model.vars(), params)?;
     let mut last = f64::NAN;
+    let start = std::time::Instant::now();
     for step in 0..settings.steps {
         opt.set_learning_rate(settings.learning_rate * lr_factor(step, settings.steps));
         let (x, y) = batch(data, settings.batch, &mut rng, &device)?;
@@ -142,11 +240,15 @@ pub(crate) fn train(
             eprintln!("gmm: step {}/{}, loss {last:.5}", step + 1, settings.steps);
         }
     }
+    let steps_per_second = settings.steps as f64 / start.elapsed().as_secs_f64();
     let report = FitReport {
         iterations: settings.steps,
         converged: true,
         final_error: None,
-        notes: vec![format!("final mini-batch loss {last:.6}")],
+        notes: vec![
+            format!("final mini-batch loss {last:.6}"),
+            format!("steps per second {steps_per_second:.0}"),
+        ],
     };
     Ok((model.to_host()?, report))
 }
