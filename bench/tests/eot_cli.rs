@@ -143,3 +143,41 @@ fn bad_input_exits_non_zero_naming_the_problem() {
     ]);
     assert!(!r.status.success() && String::from_utf8_lossy(&r.stderr).contains("eps"));
 }
+
+#[test]
+fn one_query_is_enough_and_absurd_sample_counts_are_refused() {
+    let d = dir("one");
+    let (s, t) =
+        (write(&d, "s.csv", &points_csv(30, 0.0)), write(&d, "t.csv", &points_csv(30, 1.0)));
+    let q = write(&d, "q.csv", "a,b\n0.1,0.2\n");
+    let out = d.join("o.csv").display().to_string();
+    let base = [
+        "transport",
+        "--solver",
+        "sinkhorn",
+        "--eps",
+        "1",
+        "--source",
+        &s,
+        "--target",
+        &t,
+        "--queries",
+        &q,
+        "--out",
+        &out,
+    ];
+    let mut ok = base.to_vec();
+    ok.extend_from_slice(&["--samples", "4"]);
+    let r = eot(&ok);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 5);
+    let mut huge = base.to_vec();
+    huge.extend_from_slice(&["--samples", "18446744073709551615"]);
+    let r = eot(&huge);
+    assert!(!r.status.success());
+    assert!(
+        String::from_utf8_lossy(&r.stderr).contains("too many draws"),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+}

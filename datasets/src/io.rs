@@ -13,8 +13,25 @@ use crate::{DataError, Points};
 /// The fewest points a file may hold: one point defines no distribution to transport.
 pub const MIN_POINTS: usize = 2;
 
-/// Reads a point file, choosing the format by extension (`.csv`, `.npy`, `.parquet`).
+/// Reads a point file, choosing the format by extension (`.csv`, `.npy`, `.parquet`); refuses
+/// fewer than [`MIN_POINTS`] points (a source or target sample).
 pub fn load_points(path: &Path) -> Result<Points, DataError> {
+    load_at_least(path, MIN_POINTS)
+}
+
+/// Reads query points: one point is enough.
+pub fn load_queries(path: &Path, dim: usize) -> Result<Points, DataError> {
+    let q = load_at_least(path, 1)?;
+    if q.dim() != dim {
+        return Err(DataError::file(
+            path,
+            format!("has dimension {} but the source and target have dimension {dim}", q.dim()),
+        ));
+    }
+    Ok(q)
+}
+
+fn load_at_least(path: &Path, min_points: usize) -> Result<Points, DataError> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     let points = match ext.as_str() {
         "csv" => load_csv(path)?,
@@ -27,10 +44,10 @@ pub fn load_points(path: &Path) -> Result<Points, DataError> {
             ));
         }
     };
-    if points.len() < MIN_POINTS {
+    if points.len() < min_points {
         return Err(DataError::file(
             path,
-            format!("has {} point(s); at least {MIN_POINTS} are needed", points.len()),
+            format!("has {} point(s); at least {min_points} are needed", points.len()),
         ));
     }
     Ok(points)
@@ -139,6 +156,12 @@ fn load_npy(path: &Path) -> Result<Points, DataError> {
             ));
         }
     };
+    if n.checked_mul(d).is_none_or(|len| len as u64 != npy.len()) {
+        return Err(DataError::file(
+            path,
+            format!("shape {shape:?} does not match the data in the file"),
+        ));
+    }
     let fortran = npy.order() == npyz::Order::Fortran;
     let values = read_npy_values(path, npy)?;
     let data = if fortran { transpose(&values, d, n) } else { values };

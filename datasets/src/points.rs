@@ -14,7 +14,7 @@ impl Points {
         if d == 0 {
             return Err(DataError::Invalid("points must have dimension >= 1".into()));
         }
-        if data.len() != n * d {
+        if n.checked_mul(d) != Some(data.len()) {
             return Err(DataError::Invalid(format!(
                 "{} values cannot form {n} points of dimension {d}",
                 data.len()

@@ -53,8 +53,14 @@ struct Args {
     out: PathBuf,
 }
 
-fn main() -> Result<()> {
-    let args = Args::parse();
+fn main() {
+    if let Err(e) = run(Args::parse()) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: Args) -> Result<()> {
     if args.threads > 0 {
         rayon::ThreadPoolBuilder::new()
             .num_threads(args.threads)
@@ -79,13 +85,11 @@ fn main() -> Result<()> {
         eval: args.eval,
     };
     let cells = cells(&args, sizes);
+    check_grid(&registry, &args, &cells)?;
     eprintln!("compare: {} cells", cells.len());
     let mut results = Vec::new();
     for (i, spec) in cells.iter().enumerate() {
-        let mut options = Options::parse(&args.opts)?;
-        if args.device != "cpu" {
-            options = options.with("device", &args.device);
-        }
+        let options = solver_options(&args)?;
         eprint!(
             "[{}/{}] {} {} D={} eps={} seed={} ... ",
             i + 1,
@@ -113,6 +117,41 @@ fn main() -> Result<()> {
     std::fs::write(&meta, &provenance).with_context(|| format!("writing {}", meta.display()))?;
     eprintln!("wrote {} and {}", args.out.display(), meta.display());
     Ok(())
+}
+
+/// Refuses, before anything runs, a grid with no cells or with a cell that cannot be built (an
+/// unknown solver or dataset, a dimension the dataset does not have, a bad eps or setting), so a
+/// long run never stops half-way on a typo.
+fn check_grid(registry: &Registry, args: &Args, cells: &[CellSpec]) -> Result<()> {
+    if cells.is_empty() {
+        bail!(
+            "the grid is empty: --datasets {:?} with --dims {:?} leaves no cell",
+            args.datasets,
+            args.dims
+        );
+    }
+    for solver in &args.solvers {
+        registry
+            .build(solver, solver_options(args)?)
+            .with_context(|| format!("--solvers {solver}"))?;
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for c in cells {
+        if seen.insert((c.dataset.clone(), c.dim, c.eps.to_bits())) {
+            eot_datasets::pair_by_name(&c.dataset, c.dim, c.eps)
+                .with_context(|| format!("cell {} D={} eps={}", c.dataset, c.dim, c.eps))?;
+        }
+    }
+    Ok(())
+}
+
+/// The `--opt` settings, plus the device.
+fn solver_options(args: &Args) -> Result<Options> {
+    let mut options = Options::parse(&args.opts)?;
+    if args.device != "cpu" {
+        options = options.with("device", &args.device);
+    }
+    Ok(options)
 }
 
 fn cells(args: &Args, sizes: EvalSizes) -> Vec<CellSpec> {

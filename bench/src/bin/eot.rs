@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use eot_datasets::io::load_matching;
+use eot_datasets::io::{load_matching, load_queries};
 use eot_datasets::seeded_rng;
 use eot_solvers::{Eps, FitData, Options, Registry};
 
@@ -106,7 +106,17 @@ fn run(cli: Cli) -> Result<()> {
                 bail!("--samples must be >= 1");
             }
             let (source, target) = load_matching(&fit.source, &fit.target)?;
-            let (_, queries_pts) = load_matching(&fit.source, &queries)?;
+            let queries_pts = load_queries(&queries, source.dim())?;
+            let total = queries_pts
+                .len()
+                .checked_mul(samples)
+                .filter(|t| t.checked_mul(source.dim()).is_some());
+            if total.is_none() {
+                bail!(
+                    "--samples {samples} x {} queries is too many draws to hold",
+                    queries_pts.len()
+                );
+            }
             let plan = fit_plan(&registry, &fit, &source, &target)?;
             let draws = plan.sample(&queries_pts, samples, &mut seeded_rng(fit.seed))?;
             write_samples(&out, &draws, samples)

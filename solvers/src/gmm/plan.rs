@@ -118,7 +118,16 @@ impl FittedPlan for GmmPlan {
     fn sample(&self, x: &Points, k: usize, rng: &mut SuiteRng) -> Result<Points, SolverError> {
         self.check_dim(x)?;
         let d = self.d;
-        let mut data = Vec::with_capacity(x.len() * k * d);
+        let total = x.len().checked_mul(k).and_then(|t| t.checked_mul(d)).ok_or_else(|| {
+            SolverError::Input(format!("{k} draws for each of {} queries overflow memory", x.len()))
+        })?;
+        let mut data = Vec::new();
+        data.try_reserve_exact(total).map_err(|_| {
+            SolverError::Input(format!(
+                "{k} draws for each of {} queries do not fit in memory",
+                x.len()
+            ))
+        })?;
         for xv in x.rows() {
             let xv = DVector::from_column_slice(xv);
             let w = self.weights(&xv);
@@ -145,6 +154,9 @@ impl FittedPlan for GmmPlan {
     /// Exact mixture moments: `sum_k w_k m_k` and `sum_k w_k (eps S_k + m_k m_k^T) - mean mean^T`,
     /// with `m_k = r_k + S_k x`.
     fn conditional_moments(&self, x: &[f64]) -> Option<Moments> {
+        if x.len() != self.d {
+            return None;
+        }
         let xv = DVector::from_column_slice(x);
         let mut mean = DVector::zeros(self.d);
         let mut second = DMatrix::zeros(self.d, self.d);

@@ -130,7 +130,16 @@ impl FittedPlan for SinkhornPlan {
     fn sample(&self, x: &Points, k: usize, rng: &mut SuiteRng) -> Result<Points, SolverError> {
         self.check_dim(x)?;
         let d = self.x.d;
-        let mut data = Vec::with_capacity(x.len() * k * d);
+        let total = x.len().checked_mul(k).and_then(|t| t.checked_mul(d)).ok_or_else(|| {
+            SolverError::Input(format!("{k} draws for each of {} queries overflow memory", x.len()))
+        })?;
+        let mut data = Vec::new();
+        data.try_reserve_exact(total).map_err(|_| {
+            SolverError::Input(format!(
+                "{k} draws for each of {} queries do not fit in memory",
+                x.len()
+            ))
+        })?;
         for q in x.rows() {
             let mut cdf = self.conditional_weights(q);
             let mut acc = 0.0;
@@ -165,6 +174,9 @@ impl FittedPlan for SinkhornPlan {
     }
 
     fn conditional_moments(&self, x: &[f64]) -> Option<Moments> {
+        if x.len() != self.x.d {
+            return None;
+        }
         Moments::weighted(&self.targets, &self.conditional_weights(x)).ok()
     }
 }
