@@ -74,9 +74,11 @@ def main():
     p.add_argument("--eps", default="1,0.1")
     p.add_argument("--pot-max-iter", type=int, default=2000, help="cap on POT iterations (its time is then a lower bound)")
     p.add_argument("--memory-n", type=int, default=50_000, help="n for the peak-memory run (0: skip)")
+    p.add_argument("--ours-opt", action="append", default=[], help="key=value passed to our solver (repeatable)")
     args = p.parse_args()
     rate = exp_rate()
-    print(f"POT {ot.__version__}, numpy {np.__version__}; np.exp f64: {rate / 1e9:.2f} G/s on one core\n")
+    print(f"POT {ot.__version__}, numpy {np.__version__}; np.exp f64: {rate / 1e9:.2f} G/s on one core; "
+          f"our options: {args.ours_opt or 'defaults'}\n")
     print("| n | D | eps | POT s | POT iters | ours s (1 thr) | ours s (2 thr) | ours iters | speed-up (2 thr) "
           "| POT ms/iter | ours ms/iter (2 thr) | exp bound ms/iter (2 thr) | dual rel. diff |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -90,8 +92,9 @@ def main():
             np.save(src, x)
             np.save(tgt, y)
             for eps in map(float, args.eps.split(",")):
-                r1 = ours(src, tgt, eps, 1)
-                r2 = ours(src, tgt, eps, 2)
+                extra = [a for kv in args.ours_opt for a in ("--opt", kv)]
+                r1 = ours(src, tgt, eps, 1, extra)
+                r2 = ours(src, tgt, eps, 2, extra)
                 rp = pot(x, y, eps, args.pot_max_iter)
                 per_iter = 1e3 * r2["seconds"] / max(r2["iterations"], 1)
                 bound = 1e3 * 2 * n * n / (2 * rate)

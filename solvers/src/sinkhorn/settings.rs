@@ -37,7 +37,8 @@ pub struct SinkhornSettings {
     pub precision: Precision,
     pub backend: Backend,
     /// Memory (MiB) the fused kernel may spend caching the n x m dot products in D >= 8, where
-    /// reading them beats recomputing them; 0 keeps memory O(n + m) always.
+    /// reading them beats recomputing them (1.7x per iteration at n = 4000, D = 64). Default 0:
+    /// nothing n x m is ever stored and memory stays O(n + m); caching is an opt-in trade.
     pub cost_cache_mib: usize,
 }
 
@@ -53,7 +54,7 @@ impl Default for SinkhornSettings {
             stage_max_iterations: 200,
             precision: Precision::F64,
             backend: Backend::Fused,
-            cost_cache_mib: 512,
+            cost_cache_mib: 0,
         }
     }
 }
