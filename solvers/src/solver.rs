@@ -127,3 +127,15 @@ pub(crate) fn check_dim(points: &Points, dim: usize) -> Result<(), SolverError> 
     }
     Ok(())
 }
+
+/// Room for `k` draws of dimension `d` for each of `queries` queries, refused with a clear error
+/// (not an allocation panic) when the count overflows or does not fit in memory.
+pub(crate) fn sample_buffer(queries: usize, k: usize, d: usize) -> Result<Vec<f64>, SolverError> {
+    let too_many = || {
+        SolverError::Input(format!("{k} draws for each of {queries} queries do not fit in memory"))
+    };
+    let total = queries.checked_mul(k).and_then(|t| t.checked_mul(d)).ok_or_else(too_many)?;
+    let mut data = Vec::new();
+    data.try_reserve_exact(total).map_err(|_| too_many())?;
+    Ok(data)
+}

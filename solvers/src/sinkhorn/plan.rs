@@ -130,16 +130,7 @@ impl FittedPlan for SinkhornPlan {
     fn sample(&self, x: &Points, k: usize, rng: &mut SuiteRng) -> Result<Points, SolverError> {
         self.check_dim(x)?;
         let d = self.x.d;
-        let total = x.len().checked_mul(k).and_then(|t| t.checked_mul(d)).ok_or_else(|| {
-            SolverError::Input(format!("{k} draws for each of {} queries overflow memory", x.len()))
-        })?;
-        let mut data = Vec::new();
-        data.try_reserve_exact(total).map_err(|_| {
-            SolverError::Input(format!(
-                "{k} draws for each of {} queries do not fit in memory",
-                x.len()
-            ))
-        })?;
+        let mut data = crate::solver::sample_buffer(x.len(), k, d)?;
         for q in x.rows() {
             let mut cdf = self.conditional_weights(q);
             let mut acc = 0.0;
