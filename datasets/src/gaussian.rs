@@ -1,4 +1,4 @@
-use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
+use nalgebra::{DMatrix, DVector};
 
 use crate::linalg::{normal_vector, symmetrize};
 use crate::{DataError, Points, SuiteRng};
@@ -8,7 +8,9 @@ use crate::{DataError, Points, SuiteRng};
 pub struct Gaussian {
     mean: DVector<f64>,
     cov: DMatrix<f64>,
-    chol: Cholesky<f64, Dyn>,
+    /// Lower Cholesky factor (`cov = l l^T`) and `log det cov`, computed once.
+    l: DMatrix<f64>,
+    log_det: f64,
 }
 
 impl Gaussian {
@@ -27,7 +29,9 @@ impl Gaussian {
             .clone()
             .cholesky()
             .ok_or_else(|| DataError::Invalid("covariance is not positive definite".into()))?;
-        Ok(Gaussian { mean, cov, chol })
+        let l = chol.l();
+        let log_det = l.diagonal().iter().map(|v| 2.0 * v.ln()).sum();
+        Ok(Gaussian { mean, cov, l, log_det })
     }
 
     /// Dimension.
@@ -43,13 +47,18 @@ impl Gaussian {
         &self.cov
     }
 
+    /// The lower Cholesky factor `L` of the covariance (`cov = L L^T`).
+    pub fn chol_l(&self) -> &DMatrix<f64> {
+        &self.l
+    }
+
     /// Draws `n` points.
     pub fn sample(&self, n: usize, rng: &mut SuiteRng) -> Points {
         let d = self.dim();
-        let l = self.chol.l();
+        let l = &self.l;
         let mut data = Vec::with_capacity(n * d);
         for _ in 0..n {
-            let y = &self.mean + &l * normal_vector(d, rng);
+            let y = &self.mean + l * normal_vector(d, rng);
             data.extend(y.iter());
         }
         Points::new(data, n, d).expect("finite Gaussian draws")
@@ -59,8 +68,8 @@ impl Gaussian {
     pub fn log_density(&self, x: &[f64]) -> f64 {
         let d = self.dim();
         let diff = DVector::from_column_slice(x) - &self.mean;
-        let z = self.chol.l().solve_lower_triangular(&diff).expect("Cholesky factor is invertible");
-        let log_det: f64 = self.chol.l().diagonal().iter().map(|v| 2.0 * v.ln()).sum();
+        let z = self.l.solve_lower_triangular(&diff).expect("Cholesky factor is invertible");
+        let log_det = self.log_det;
         -0.5 * (z.norm_squared() + log_det + d as f64 * (2.0 * std::f64::consts::PI).ln())
     }
 }

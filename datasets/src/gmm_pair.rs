@@ -52,9 +52,8 @@ struct PlanComponent {
     evidence: Gaussian,
     /// `N(0, S_k)`: the component's shape in `pi*(.|x)`.
     shape: Gaussian,
-    /// `S_k = (I/eps + Sigma_k^{-1})^{-1}` and its Cholesky factor.
+    /// `S_k = (I/eps + Sigma_k^{-1})^{-1}`.
     cov: DMatrix<f64>,
-    cov_chol: DMatrix<f64>,
     /// `S_k Sigma_k^{-1} mu_k`; the mean is `offset + S_k x / eps`.
     offset: DVector<f64>,
 }
@@ -174,12 +173,11 @@ fn plan_component(
     let sigma_inv =
         sigma.clone().try_inverse().ok_or_else(|| DataError::Invalid("singular Sigma_k".into()))?;
     let cov = symmetrize((&id / eps + &sigma_inv).try_inverse().expect("SPD sum is invertible"));
-    let cov_chol = cov.clone().cholesky().expect("S_k is SPD").l();
     let offset = &cov * &sigma_inv * &mu;
     let potential = Gaussian::new(mu.clone(), sigma.clone())?;
     let evidence = Gaussian::new(mu, sigma + id * eps)?;
     let shape = Gaussian::new(DVector::zeros(d), cov.clone())?;
-    Ok(PlanComponent { log_weight, potential, evidence, shape, cov, cov_chol, offset })
+    Ok(PlanComponent { log_weight, potential, evidence, shape, cov, offset })
 }
 
 impl GroundTruth for GmmPair {
@@ -193,7 +191,7 @@ impl GroundTruth for GmmPair {
         for _ in 0..k {
             let j = draw_index(&probs, rng);
             let mean = means[j].get_or_insert_with(|| self.component_mean(&self.plan[j], x));
-            data.extend((&*mean + &self.plan[j].cov_chol * normal_vector(d, rng)).iter());
+            data.extend((&*mean + self.plan[j].shape.chol_l() * normal_vector(d, rng)).iter());
         }
         Points::new(data, k, d).expect("finite mixture draws")
     }

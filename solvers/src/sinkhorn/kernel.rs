@@ -4,6 +4,8 @@
 //! matrix-multiply kernels candle uses); the log-sum-exp is an online (streaming) one over column
 //! tiles with a vectorised `exp`. Row blocks are spread over rayon's threads.
 
+use std::sync::Mutex;
+
 use rayon::prelude::*;
 
 use crate::Real;
@@ -12,6 +14,32 @@ use crate::Real;
 const ROWS: usize = 32;
 /// Columns per tile: a 32 x 2048 tile of f64 is 512 KiB, so it stays in L2.
 const COLS: usize = 2048;
+
+/// One tile buffer per rayon thread, allocated once and reused by every soft-min call, so the
+/// Sinkhorn loop allocates nothing (a fresh 512 KiB tile per task would cost an mmap, a zero fill
+/// and page faults every iteration).
+pub(crate) struct Scratch<T> {
+    tiles: Vec<Mutex<Vec<T>>>,
+}
+
+impl<T: Real> Scratch<T> {
+    pub fn new() -> Self {
+        Scratch {
+            tiles: (0..rayon::current_num_threads()).map(|_| Mutex::new(Vec::new())).collect(),
+        }
+    }
+
+    /// Runs `f` on the calling thread's tile of at least `len` elements. Each thread has its own
+    /// buffer, so the lock is never contended.
+    fn with<R>(&self, len: usize, f: impl FnOnce(&mut [T]) -> R) -> R {
+        let slot = rayon::current_thread_index().unwrap_or(0) % self.tiles.len();
+        let mut tile = self.tiles[slot].lock().unwrap_or_else(|e| e.into_inner());
+        if tile.len() < len {
+            tile.resize(len, T::ZERO);
+        }
+        f(&mut tile[..len])
+    }
+}
 
 /// Points in a layout the kernel reads: row-major coordinates and `|p|^2/2`.
 #[derive(Clone, Debug)]
@@ -57,6 +85,7 @@ pub(crate) fn soft_min<T: Real>(
     eps: f64,
     out: &mut [T],
     dots: Option<&[T]>,
+    scratch: &Scratch<T>,
 ) {
     assert_eq!(p.d, q.d);
     assert_eq!(h.len(), q.n);
@@ -64,12 +93,12 @@ pub(crate) fn soft_min<T: Real>(
     if let Some(dots) = dots {
         assert_eq!(dots.len(), p.n * q.n);
     }
-    out.par_chunks_mut(ROWS).enumerate().for_each_init(
-        || vec![T::ZERO; ROWS * COLS.min(q.n)],
-        |tile, (block, out_block)| {
+    let tile_len = ROWS * COLS.min(q.n);
+    out.par_chunks_mut(ROWS).enumerate().for_each(|(block, out_block)| {
+        scratch.with(tile_len, |tile| {
             soft_min_block(p, q, h, eps, block * ROWS, out_block, tile, dots)
-        },
-    );
+        })
+    });
 }
 
 /// Every dot product `<p_i, q_j>`, row-major (`p.n x q.n`), computed by row blocks on all threads.
@@ -283,7 +312,7 @@ mod tests {
         let dots = dot_matrix(&cp, &cq);
         for cached in [None, Some(dots.as_slice())] {
             let mut out = vec![0.0; n];
-            soft_min(&cp, &cq, &h, eps, &mut out, cached);
+            soft_min(&cp, &cq, &h, eps, &mut out, cached, &Scratch::new());
             for (got, want) in out.iter().zip(&want) {
                 assert!((got - want).abs() < 1e-11 * (1.0 + want.abs()), "{got} vs {want}");
             }

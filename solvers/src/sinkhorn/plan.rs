@@ -4,7 +4,7 @@ use eot_datasets::{Moments, Points, SuiteRng};
 use rand::Rng;
 use rayon::prelude::*;
 
-use super::kernel::{Cloud, soft_min};
+use super::kernel::{Cloud, Scratch, soft_min};
 use super::solve::{SolveOutcome, common_centre};
 use crate::{Exactness, FitReport, FittedPlan, LogPartition, SolverError};
 
@@ -19,6 +19,7 @@ pub struct SinkhornPlan {
     g: Vec<f64>,
     outcome_dual: f64,
     report: FitReport,
+    scratch: Scratch<f64>,
 }
 
 impl SinkhornPlan {
@@ -41,6 +42,7 @@ impl SinkhornPlan {
             g: outcome.g,
             outcome_dual: outcome.dual_value,
             report,
+            scratch: Scratch::new(),
         }
     }
 
@@ -74,7 +76,7 @@ impl SinkhornPlan {
         let h: Vec<f64> =
             pot.iter().zip(&q.half_sq).map(|(v, hs)| (v - hs) / self.eps + log_w).collect();
         let mut out = vec![0.0; p.len()];
-        soft_min(&cloud, q, &h, self.eps, &mut out, None);
+        soft_min(&cloud, q, &h, self.eps, &mut out, None, &self.scratch);
         Ok(out)
     }
 

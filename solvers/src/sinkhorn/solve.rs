@@ -2,7 +2,7 @@
 
 use eot_datasets::Points;
 
-use super::kernel::{Cloud, dot_matrix, soft_min};
+use super::kernel::{Cloud, Scratch, dot_matrix, soft_min};
 use super::settings::{Backend, Precision, SinkhornSettings};
 use super::tensor::TensorSoftMin;
 use crate::{Real, SolverError};
@@ -47,6 +47,7 @@ pub(crate) struct FusedSoftMin<T> {
     dots: Option<(Vec<T>, Vec<T>)>,
     h: Vec<T>,
     out: Vec<T>,
+    scratch: Scratch<T>,
 }
 
 impl<T: Real> FusedSoftMin<T> {
@@ -57,7 +58,14 @@ impl<T: Real> FusedSoftMin<T> {
         let dots = (d >= MIN_CACHED_DIM && bytes <= cache_mib << 20)
             .then(|| (dot_matrix(&x, &y), dot_matrix(&y, &x)));
         let cap = x.n.max(y.n);
-        FusedSoftMin { x, y, dots, h: Vec::with_capacity(cap), out: Vec::with_capacity(cap) }
+        FusedSoftMin {
+            x,
+            y,
+            dots,
+            h: Vec::with_capacity(cap),
+            out: Vec::with_capacity(cap),
+            scratch: Scratch::new(),
+        }
     }
 
     fn update(rows_are_x: bool, s: &mut Self, pot: &[f64], eps: f64, result: &mut [f64]) {
@@ -70,7 +78,7 @@ impl<T: Real> FusedSoftMin<T> {
         );
         s.out.clear();
         s.out.resize(p.n, T::ZERO);
-        soft_min(p, q, &s.h, eps, &mut s.out, dots);
+        soft_min(p, q, &s.h, eps, &mut s.out, dots, &s.scratch);
         for (r, o) in result.iter_mut().zip(&s.out) {
             *r = o.to_f64();
         }
