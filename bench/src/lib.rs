@@ -3,6 +3,7 @@
 
 pub mod cell;
 pub mod memory;
+pub mod runtime;
 pub mod table;
 
 pub use cell::{CellResult, CellSpec, EvalSizes, run_cell};

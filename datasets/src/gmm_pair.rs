@@ -101,6 +101,24 @@ impl GmmPair {
         Ok(GmmPair { settings: s.clone(), source, plan, target_moments: OnceLock::new() })
     }
 
+    /// The optimal potential written as LightSB's adjusted potential (DESIGN §3.3):
+    /// `exp(f*(y)/eps - |y|^2/(2 eps)) ∝ sum_k alpha_k N(y | r_k, eps S_k)` with
+    /// `eps S_k = (Sigma_k^{-1} + I/eps)^{-1}`, `r_k = eps S_k Sigma_k^{-1} mu_k` and
+    /// `alpha_k ∝ p_k N(mu_k | 0, Sigma_k + eps I)` (the Gaussian integral of the product).
+    /// Returns `(log alpha_k, r_k, S_k)`, the weights unnormalised. A Gaussian-mixture solver
+    /// with these parameters reproduces `pi*` exactly, which lets tests check its formulas
+    /// apart from its training.
+    pub fn adjusted_potential(&self) -> Vec<(f64, DVector<f64>, DMatrix<f64>)> {
+        let origin = vec![0.0; self.settings.dim];
+        self.plan
+            .iter()
+            .map(|c| {
+                let log_alpha = c.log_weight + c.evidence.log_density(&origin);
+                (log_alpha, c.offset.clone(), &c.cov / self.settings.eps)
+            })
+            .collect()
+    }
+
     /// The settings the pair was built from.
     pub fn settings(&self) -> &GmmPairSettings {
         &self.settings

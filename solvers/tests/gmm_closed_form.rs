@@ -3,10 +3,12 @@
 //! conditional moments against samples. A wrong sign, factor of eps or component weight in any
 //! of the formulas breaks one of these.
 
+use eot_datasets::GroundTruth;
 use eot_datasets::{
     BenchmarkPair, GmmPair, GmmPairSettings, Moments, Points, seeded_rng, substream,
 };
-use eot_solvers::gmm::{GmmSettings, GmmSolver};
+use eot_metrics::cbw2_uvp;
+use eot_solvers::gmm::{GmmPlan, GmmSettings, GmmSolver};
 use eot_solvers::{Eps, Exactness, FitData, FittedPlan, Solver};
 
 fn fitted(eps: f64) -> Box<dyn FittedPlan> {
@@ -61,4 +63,34 @@ fn samples_match_the_exact_conditional_moments() {
     assert!((emp.cov - &exact.cov).amax() < 0.02 * exact.cov.amax(), "covariance");
     let map = plan.barycentric_map(&q).unwrap();
     assert!((map.row(0)[0] - exact.mean[0]).abs() < 1e-12);
+}
+
+/// The benchmark's own potential, rewritten as LightSB's adjusted potential
+/// (`GmmPair::adjusted_potential`), must give back the exact plan in any D and eps: this checks
+/// the plan's weights, means and covariances (every factor of eps) apart from training.
+#[test]
+fn the_benchmark_potential_as_a_mixture_is_the_exact_plan() {
+    for eps in [0.1, 1.0, 10.0] {
+        let pair = GmmPair::new(&GmmPairSettings::benchmark(16, eps)).unwrap();
+        let plan = GmmPlan::from_mixture(&pair.adjusted_potential(), eps).unwrap();
+        let queries = pair.sample_source(50, &mut substream(9, 1));
+        let pairs: Vec<_> = queries
+            .rows()
+            .map(|q| (plan.conditional_moments(q).unwrap(), pair.conditional_moments(q)))
+            .collect();
+        let cbw2 = cbw2_uvp(&pairs, pair.target_moments().variance()).unwrap();
+        assert!(cbw2 < 1e-8, "eps {eps}: cBW2-UVP {cbw2}% of the exact mixture");
+        // Reading the mixture back gives the same plan.
+        let again = GmmPlan::from_mixture(&plan.mixture(), eps).unwrap();
+        let q = queries.row(0);
+        let (a, b) = (plan.conditional_moments(q).unwrap(), again.conditional_moments(q).unwrap());
+        assert!((a.mean - b.mean).amax() < 1e-9 && (a.cov - b.cov).amax() < 1e-9);
+    }
+}
+
+#[test]
+fn a_mixture_with_a_singular_s_is_refused() {
+    let s = nalgebra::DMatrix::from_row_slice(2, 2, &[1.0, 1.0, 1.0, 1.0]);
+    let err = GmmPlan::from_mixture(&[(0.0, nalgebra::DVector::zeros(2), s)], 1.0).err().unwrap();
+    assert!(err.to_string().contains("component 0"), "{err}");
 }

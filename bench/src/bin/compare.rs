@@ -45,7 +45,8 @@ struct Args {
     /// Device: cpu, cuda, cuda:N.
     #[arg(long, default_value = "cpu")]
     device: String,
-    /// Solver setting key=value (repeatable), passed to every solver.
+    /// Solver setting key=value (repeatable), passed to every solver; SOLVER.key=value passes
+    /// it to that solver only (e.g. gmm.covariance=full).
     #[arg(long = "opt")]
     opts: Vec<String>,
     /// Where the CSV goes.
@@ -54,6 +55,7 @@ struct Args {
 }
 
 fn main() {
+    eot_bench::runtime::init();
     if let Err(e) = run(Args::parse()) {
         eprintln!("error: {e:#}");
         std::process::exit(1);
@@ -89,7 +91,7 @@ fn run(args: Args) -> Result<()> {
     eprintln!("compare: {} cells", cells.len());
     let mut results = Vec::new();
     for (i, spec) in cells.iter().enumerate() {
-        let options = solver_options(&args)?;
+        let options = solver_options(&args, &spec.solver)?;
         eprint!(
             "[{}/{}] {} {} D={} eps={} seed={} ... ",
             i + 1,
@@ -130,9 +132,16 @@ fn check_grid(registry: &Registry, args: &Args, cells: &[CellSpec]) -> Result<()
             args.dims
         );
     }
+    for o in &args.opts {
+        if let Some((owner, _)) = o.split_once('=').and_then(|(k, _)| k.split_once('.'))
+            && !args.solvers.iter().any(|s| s == owner)
+        {
+            bail!("--opt {o}: '{owner}' is not among --solvers {:?}", args.solvers);
+        }
+    }
     for solver in &args.solvers {
         registry
-            .build(solver, solver_options(args)?)
+            .build(solver, solver_options(args, solver)?)
             .with_context(|| format!("--solvers {solver}"))?;
     }
     let mut seen = std::collections::BTreeSet::new();
@@ -145,9 +154,19 @@ fn check_grid(registry: &Registry, args: &Args, cells: &[CellSpec]) -> Result<()
     Ok(())
 }
 
-/// The `--opt` settings, plus the device.
-fn solver_options(args: &Args) -> Result<Options> {
-    let mut options = Options::parse(&args.opts)?;
+/// The `--opt` settings for `solver` (unprefixed ones and its own `solver.key=value`), plus
+/// the device.
+fn solver_options(args: &Args, solver: &str) -> Result<Options> {
+    let mine: Vec<&str> = args
+        .opts
+        .iter()
+        .filter_map(|o| match o.split_once('=').and_then(|(k, _)| k.split_once('.')) {
+            Some((owner, _)) if owner == solver => o.strip_prefix(owner).map(|r| &r[1..]),
+            Some(_) => None,
+            None => Some(o.as_str()),
+        })
+        .collect();
+    let mut options = Options::parse(&mine)?;
     if args.device != "cpu" {
         options = options.with("device", &args.device);
     }

@@ -71,6 +71,7 @@ enum Command {
 }
 
 fn main() {
+    eot_bench::runtime::init();
     if let Err(e) = run(Cli::parse()) {
         eprintln!("error: {e:#}");
         std::process::exit(1);

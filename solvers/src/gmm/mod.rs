@@ -9,9 +9,11 @@
 //! on candle, in float64, every sum over components a log-sum-exp. `S_k` is diagonal by default,
 //! full as an option.
 
+mod model;
 mod plan;
 mod settings;
 mod train;
+mod unit_lower_inverse;
 
 pub use plan::GmmPlan;
 pub use settings::{Covariance, GmmSettings};
@@ -32,6 +34,15 @@ impl GmmSolver {
     }
 }
 
+impl GmmSolver {
+    /// [`Solver::fit`] with the concrete plan, whose mixture can be read back.
+    pub fn fit_mixture(&self, data: &FitData, eps: Eps, seed: u64) -> Result<GmmPlan, SolverError> {
+        data.check()?;
+        let (params, report) = train::train(&self.settings, data, eps.get(), seed)?;
+        Ok(GmmPlan::new(params, eps.get(), report))
+    }
+}
+
 /// Builds the solver from `key=value` options (see [`GmmSettings::from_options`]).
 pub fn factory(options: Options) -> Result<Box<dyn Solver>, SolverError> {
     Ok(Box::new(GmmSolver::new(GmmSettings::from_options(options)?)?))
@@ -45,8 +56,6 @@ impl Solver for GmmSolver {
         self.settings.describe()
     }
     fn fit(&self, data: &FitData, eps: Eps, seed: u64) -> Result<Box<dyn FittedPlan>, SolverError> {
-        data.check()?;
-        let (params, report) = train::train(&self.settings, data, eps.get(), seed)?;
-        Ok(Box::new(GmmPlan::new(params, eps.get(), report)))
+        Ok(Box::new(self.fit_mixture(data, eps, seed)?))
     }
 }

@@ -4,7 +4,7 @@ use eot_datasets::{Moments, Points, SuiteRng, draw_index, log_sum_exp};
 use nalgebra::{DMatrix, DVector};
 use rand_distr::{Distribution, StandardNormal};
 
-use super::train::MixtureParams;
+use super::model::MixtureParams;
 use crate::{Exactness, FitReport, FittedPlan, LogPartition, SolverError};
 
 /// One component, with what the closed forms need precomputed in float64.
@@ -48,6 +48,54 @@ impl GmmPlan {
             })
             .collect();
         GmmPlan { components, d, eps, report }
+    }
+
+    /// A plan from given parameters `(log alpha_k, r_k, S_k)` (weights need not be normalised);
+    /// refuses mismatched shapes and `S_k` that are not symmetric positive definite.
+    pub fn from_mixture(
+        components: &[(f64, DVector<f64>, DMatrix<f64>)],
+        eps: f64,
+    ) -> Result<Self, SolverError> {
+        let d = components.first().map_or(0, |c| c.1.len());
+        if d == 0 {
+            return Err(SolverError::Input(
+                "a mixture needs at least one component in D >= 1".into(),
+            ));
+        }
+        let log_alpha: Vec<f64> = components.iter().map(|c| c.0).collect();
+        let lse = log_sum_exp(&log_alpha);
+        let mut p = MixtureParams {
+            log_alpha: log_alpha.iter().map(|a| a - lse).collect(),
+            r: Vec::with_capacity(components.len() * d),
+            l: Vec::with_capacity(components.len() * d * d),
+            k: components.len(),
+            d,
+        };
+        for (k, (_, r, s)) in components.iter().enumerate() {
+            if r.len() != d || s.shape() != (d, d) {
+                return Err(SolverError::Input(format!(
+                    "component {k}: shapes differ from D = {d}"
+                )));
+            }
+            let chol = s.clone().cholesky().ok_or_else(|| {
+                SolverError::Input(format!("component {k}: S is not positive definite"))
+            })?;
+            p.r.extend(r.iter());
+            p.l.extend(chol.l().transpose().iter());
+        }
+        let report = FitReport {
+            iterations: 0,
+            converged: true,
+            final_error: None,
+            notes: vec!["built from given parameters".into()],
+        };
+        Ok(GmmPlan::new(p, eps, report))
+    }
+
+    /// The fitted mixture as `(log alpha_k, r_k, S_k)`, weights normalised: the inverse of
+    /// [`GmmPlan::from_mixture`].
+    pub fn mixture(&self) -> Vec<(f64, DVector<f64>, DMatrix<f64>)> {
+        self.components.iter().map(|c| (c.log_alpha, c.r.clone(), c.s.clone())).collect()
     }
 
     /// `log alpha_k + (x^T S_k x + 2 r_k^T x) / (2 eps)` for every k.
