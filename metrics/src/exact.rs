@@ -7,9 +7,9 @@ use crate::assignment::{CostRows, solve};
 use crate::checks::{sq_dist, two_samples};
 
 /// The largest sample (points per side) [`w2_squared`] accepts. The solver takes O(n^3) time in
-/// the worst case (0.07 s at n = 1000 and 1.8 s at n = 4000 in 2-D on this suite's 2-core
-/// machine, against POT's 0.16 s and 3.0 s; see the README), so past this size use
-/// `sliced_w2_squared` or `sinkhorn_divergence`, which scale to large samples.
+/// the worst case (in 2-D on this suite's 2-core machine: 0.06 s at n = 1000, 1.6 s at
+/// n = 4000, against POT's 0.09 s and 3.0 s; 17 s and 7 MiB at n = 10,000; see the README),
+/// so past this size use `sliced_w2_squared` or `sinkhorn_divergence`, which scale.
 pub const W2_MAX_POINTS: usize = 10_000;
 
 /// Up to this many bytes the n x n cost matrix is computed once and kept (n <= 5792 in f64);
