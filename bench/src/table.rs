@@ -35,26 +35,23 @@ pub fn results_table(results: &[CellResult]) -> anyhow::Result<Table> {
             metric_values.push(opt(v, 4));
         }
         let s = &r.spec;
-        t.push(
-            vec![
-                Value::text(&s.solver),
-                Value::text(&s.dataset),
-                Value::Int(s.dim as i64),
-                Value::float(s.eps, 3),
-                Value::Int(s.seed as i64),
-                Value::Int(s.sizes.train as i64),
-                opt(r.cbw2_uvp, 3),
-                opt(r.bw2_uvp, 3),
-                Value::float(r.fit_seconds, 3),
-                opt(r.peak_mib, 1),
-                Value::Int(r.iterations as i64),
-                Value::text(if r.converged { "yes" } else { "no" }),
-                Value::float(r.dual_value, 4),
-            ]
-            .into_iter()
-            .chain(metric_values)
-            .collect(),
-        )?;
+        let mut row = vec![
+            Value::text(&s.solver),
+            Value::text(&s.dataset),
+            Value::Int(s.dim as i64),
+            Value::float(s.eps, 3),
+            Value::Int(s.seed as i64),
+            Value::Int(s.sizes.train as i64),
+            opt(r.cbw2_uvp, 3),
+            opt(r.bw2_uvp, 3),
+            Value::float(r.fit_seconds, 3),
+            opt(r.peak_mib, 1),
+            Value::Int(r.iterations as i64),
+            Value::text(if r.converged { "yes" } else { "no" }),
+            Value::float(r.dual_value, 4),
+        ];
+        row.extend(metric_values);
+        t.push(row)?;
     }
     Ok(t)
 }
