@@ -8,6 +8,7 @@ use eot_metrics::{bw2_uvp, cbw2_uvp};
 use eot_solvers::{Eps, FitData, FittedPlan, Options, Registry};
 
 use crate::memory;
+use crate::sample_metrics::{MetricSet, columns};
 
 /// Seed of the fixed test points: the same for every run seed, as in the benchmark protocol.
 const TEST_SEED: u64 = 0x7e57;
@@ -48,10 +49,24 @@ pub struct CellResult {
     pub converged: bool,
     pub dual_value: f64,
     pub settings: Vec<(String, String)>,
+    /// The sample-metric columns asked for (`compare --metrics`), in order; empty by default.
+    pub metrics: Vec<(String, Option<f64>)>,
 }
 
-/// Samples the pair, fits the solver and scores it.
+/// Samples the pair, fits the solver and scores it (no sample-metric columns).
 pub fn run_cell(registry: &Registry, spec: &CellSpec, options: Options) -> Result<CellResult> {
+    run_cell_with_metrics(registry, spec, options, &MetricSet::none())
+}
+
+/// [`run_cell`] plus the sample metrics of `metrics`, computed on the first `metrics.points`
+/// held-out points: the source pushed forward by one draw of the plan each, against the
+/// held-out target sample (the same fixed points for every solver and seed).
+pub fn run_cell_with_metrics(
+    registry: &Registry,
+    spec: &CellSpec,
+    options: Options,
+    metrics: &MetricSet,
+) -> Result<CellResult> {
     let solver = registry.build(&spec.solver, options)?;
     let pair = pair_by_name(&spec.dataset, spec.dim, spec.eps)?;
     let sizes = spec.sizes;
@@ -78,6 +93,12 @@ pub fn run_cell(registry: &Registry, spec: &CellSpec, options: Options) -> Resul
         }
         None => (None, None),
     };
+    let metrics = if metrics.names.is_empty() {
+        Vec::new()
+    } else {
+        sample_metrics(plan.as_ref(), &held_x, &held_y, metrics, spec.seed)
+            .with_context(|| format!("sample metrics of {} on {}", spec.solver, spec.dataset))?
+    };
     let report = plan.report();
     Ok(CellResult {
         spec: spec.clone(),
@@ -89,7 +110,27 @@ pub fn run_cell(registry: &Registry, spec: &CellSpec, options: Options) -> Resul
         converged: report.converged,
         dual_value,
         settings: solver.settings(),
+        metrics,
     })
+}
+
+/// The metric columns on the first `set.points` held-out points (seeded by the run seed).
+fn sample_metrics(
+    plan: &dyn FittedPlan,
+    held_x: &Points,
+    held_y: &Points,
+    set: &MetricSet,
+    seed: u64,
+) -> Result<Vec<(String, Option<f64>)>> {
+    let (x, y) = (held_x.head(set.points), held_y.head(set.points));
+    let mut rng = substream(seed, 8);
+    let y_hat = plan.sample(&x, 1, &mut rng)?;
+    let draws = if set.names.iter().any(|n| n == "diversity") {
+        Some(plan.sample(&x.head(set.diversity_queries), set.diversity_draws, &mut rng)?)
+    } else {
+        None
+    };
+    columns(set, &x, &y_hat, &y, draws.as_ref(), seed)
 }
 
 /// cBW2-UVP over fixed test points and BW2-UVP of the pushed-forward held-out source.

@@ -4,6 +4,7 @@
 pub mod cell;
 pub mod memory;
 pub mod runtime;
+pub mod sample_metrics;
 pub mod table;
 
-pub use cell::{CellResult, CellSpec, EvalSizes, run_cell};
+pub use cell::{CellResult, CellSpec, EvalSizes, run_cell, run_cell_with_metrics};

@@ -6,7 +6,10 @@ use crate::CellResult;
 
 /// The long table of `compare`.
 pub fn results_table(results: &[CellResult]) -> anyhow::Result<Table> {
-    let mut t = Table::new([
+    // Sample-metric columns: those of the first row (every row of a run has the same).
+    let metric_names: Vec<String> =
+        results.first().map_or(Vec::new(), |r| r.metrics.iter().map(|(n, _)| n.clone()).collect());
+    let base = [
         "solver",
         "dataset",
         "D",
@@ -20,11 +23,19 @@ pub fn results_table(results: &[CellResult]) -> anyhow::Result<Table> {
         "iterations",
         "converged",
         "dual (held-out)",
-    ]);
+    ];
+    let mut t = Table::new(
+        base.iter().map(|c| c.to_string()).chain(metric_names.iter().map(|n| metric_header(n))),
+    );
     let opt = |v: Option<f64>, digits| v.map_or(Value::Missing, |x| Value::float(x, digits));
     for r in results {
+        let mut metric_values = Vec::with_capacity(metric_names.len());
+        for name in &metric_names {
+            let v = r.metrics.iter().find(|(n, _)| n == name).and_then(|(_, v)| *v);
+            metric_values.push(opt(v, 4));
+        }
         let s = &r.spec;
-        t.push(vec![
+        let mut row = vec![
             Value::text(&s.solver),
             Value::text(&s.dataset),
             Value::Int(s.dim as i64),
@@ -38,7 +49,24 @@ pub fn results_table(results: &[CellResult]) -> anyhow::Result<Table> {
             Value::Int(r.iterations as i64),
             Value::text(if r.converged { "yes" } else { "no" }),
             Value::float(r.dual_value, 4),
-        ])?;
+        ];
+        row.extend(metric_values);
+        t.push(row)?;
     }
     Ok(t)
+}
+
+/// Column header of a sample metric, with its convention.
+fn metric_header(name: &str) -> String {
+    match name {
+        "w2" => "W2^2".into(),
+        "sliced-w2" => "SW2^2".into(),
+        "energy" => "energy".into(),
+        "fid-proxy" => "FID-proxy".into(),
+        "sinkhorn-div" => "Sinkhorn div".into(),
+        "cost" => "E c(x,y)".into(),
+        "lpips-proxy" => "LPIPS-proxy".into(),
+        "diversity" => "diversity".into(),
+        other => other.into(),
+    }
 }

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use eot_bench::{CellSpec, EvalSizes, run_cell, table::results_table};
+use eot_bench::sample_metrics::{COMPARE_METRICS, MetricSet};
+use eot_bench::{CellSpec, EvalSizes, run_cell_with_metrics, table::results_table};
 use eot_solvers::{Options, Registry};
 
 #[derive(Parser, Debug)]
@@ -49,6 +50,32 @@ struct Args {
     /// it to that solver only (e.g. gmm.covariance=full).
     #[arg(long = "opt")]
     opts: Vec<String>,
+    /// Sample-metric columns, comma-separated, or `none`: w2 (exact W2^2, cost |x-y|^2),
+    /// sliced-w2, energy, fid-proxy, sinkhorn-div (at --div-eps), cost (E|x-y|^2/2), lpips-proxy,
+    /// diversity. Computed between the pushed-forward held-out source and a held-out target
+    /// sample of --metric-n points each (fixed across solvers and seeds).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "w2,sliced-w2,energy,fid-proxy,cost,lpips-proxy,diversity"
+    )]
+    metrics: Vec<String>,
+    /// Points per side for the sample metrics (at most --eval).
+    #[arg(long, default_value_t = 1000)]
+    metric_n: usize,
+    /// Exact W2 only up to this many points (its solver is O(n^3): ~0.1 s at 1000 points);
+    /// above it the w2 column shows `—`. At most eot_metrics::W2_MAX_POINTS.
+    #[arg(long, default_value_t = 2000)]
+    w2_max_n: usize,
+    /// eps of the sinkhorn-div column (cost |x-y|^2/2).
+    #[arg(long, default_value_t = 1.0)]
+    div_eps: f64,
+    /// Queries x (the first held-out source points) for the diversity column.
+    #[arg(long, default_value_t = 50)]
+    diversity_queries: usize,
+    /// Draws of pi(.|x) per query for the diversity column.
+    #[arg(long, default_value_t = 10)]
+    diversity_draws: usize,
     /// Where the CSV goes.
     #[arg(long, default_value = "reports/results/compare.csv")]
     out: PathBuf,
@@ -86,6 +113,7 @@ fn run(args: Args) -> Result<()> {
         samples_per_query: args.samples,
         eval: args.eval,
     };
+    let metric_set = metric_set(&args)?;
     let cells = cells(&args, sizes);
     check_grid(&registry, &args, &cells)?;
     eprintln!("compare: {} cells", cells.len());
@@ -102,7 +130,7 @@ fn run(args: Args) -> Result<()> {
             spec.eps,
             spec.seed
         );
-        let r = run_cell(&registry, spec, options)?;
+        let r = run_cell_with_metrics(&registry, spec, options, &metric_set)?;
         eprintln!(
             "{:.2}s, cBW2-UVP {}",
             r.fit_seconds,
@@ -152,6 +180,30 @@ fn check_grid(registry: &Registry, args: &Args, cells: &[CellSpec]) -> Result<()
         }
     }
     Ok(())
+}
+
+/// The `--metrics` columns and their sizes, checked before anything runs.
+fn metric_set(args: &Args) -> Result<MetricSet> {
+    let names: Vec<String> = args
+        .metrics
+        .iter()
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty() && n != "none")
+        .collect();
+    if args.w2_max_n > eot_metrics::W2_MAX_POINTS {
+        bail!("--w2-max-n is at most {} (exact W2's limit)", eot_metrics::W2_MAX_POINTS);
+    }
+    let set = MetricSet {
+        names,
+        points: args.metric_n,
+        w2_max_points: args.w2_max_n,
+        diversity_queries: args.diversity_queries.min(args.metric_n),
+        diversity_draws: args.diversity_draws,
+        divergence_eps: args.div_eps,
+    };
+    set.validate(args.eval)
+        .with_context(|| format!("--metrics (known: {})", COMPARE_METRICS.join(", ")))?;
+    Ok(set)
 }
 
 /// The `--opt` settings for `solver` (unprefixed ones and its own `solver.key=value`), plus
@@ -209,14 +261,23 @@ fn provenance(args: &Args, results: &[eot_bench::CellResult]) -> String {
         .filter(|o| o.status.success())
         .map_or("unknown".into(), |o| String::from_utf8_lossy(&o.stdout).trim().to_string());
     let mut lines = vec![format!(
-        "Provenance: eot-bench {} (commit {commit}), seeds {:?}, n={}, queries={}, samples={}, eval={}, threads={threads}, device={}",
+        "Provenance: eot-bench {} (commit {commit}), seeds {:?}, n={}, queries={}, samples={}, eval={}, threads={threads}, device={}\n\
+         Sample metrics: {:?} on {} held-out points per side (exact W2 up to {} points; sliced W2 with {} directions; \
+         sinkhorn-div at eps={}; diversity over {} queries x {} draws)",
         env!("CARGO_PKG_VERSION"),
         args.seeds,
         args.n,
         args.queries,
         args.samples,
         args.eval,
-        args.device
+        args.device,
+        args.metrics,
+        args.metric_n,
+        args.w2_max_n,
+        eot_bench::sample_metrics::SLICED_DIRECTIONS,
+        args.div_eps,
+        args.diversity_queries.min(args.metric_n),
+        args.diversity_draws
     )];
     let mut seen = std::collections::BTreeSet::new();
     for r in results {
