@@ -14,7 +14,7 @@ use eot_solvers::{Options, Registry};
 #[command(about = "Compare EOT solvers against ground truth, cell by cell")]
 struct Args {
     /// Solvers, comma-separated (see `eot solvers`).
-    #[arg(long, value_delimiter = ',', default_value = "sinkhorn")]
+    #[arg(long, value_delimiter = ',', default_value = "sinkhorn,gmm")]
     solvers: Vec<String>,
     /// Datasets: gaussian, gmm, swiss-roll (2-D only).
     #[arg(long, value_delimiter = ',', default_value = "gaussian,gmm")]

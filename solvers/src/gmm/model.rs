@@ -39,13 +39,14 @@ impl Model {
     pub(crate) fn init(
         s: &GmmSettings,
         eps: f64,
+        spread: Option<f64>,
         source: &Points,
         target: &Points,
         rng: &mut SuiteRng,
         device: &Device,
     ) -> Result<Self, SolverError> {
         let (k, d) = (s.components, target.dim());
-        let r0 = initial_r(source, target, k, s.initial_s(eps), s.init_spread, rng);
+        let r0 = initial_r(source, target, k, s.initial_s(eps), spread, rng);
         let (log_diag0, lower) = match s.covariance {
             Covariance::Diagonal => (s.initial_s(eps).ln(), None),
             Covariance::Full => {
@@ -201,8 +202,8 @@ fn unit_lower_inverse(unit: &Tensor, n: &Tensor, eye: &Tensor) -> candle_core::R
 /// loses everywhere never receives a gradient. Measured at eps = 0.1: at D = 64 the authors' start
 /// collapses onto one component (3.4 % cBW2-UVP) while spread 0.1 finds 4 of the 5 true ones
 /// (0.41 %); at D = 128 it is the other way round (0.48 % against a collapse at 2.2 %).
-/// Restarts ranked on a held-out loss after 300 or 1000 steps did not tell the two apart at
-/// D = 128 (the start that ends better is behind early on), so the choice is left as a setting.
+/// Ranking after 300 or 1000 steps did not tell the two apart at D = 128 (the start that ends
+/// better is behind early on), so training runs both to the end and keeps the better one.
 fn initial_r(
     source: &Points,
     target: &Points,

@@ -31,6 +31,9 @@ pub struct GmmSettings {
     /// common centre (default 0.1); `None` (`init_spread=authors`) is the authors' start,
     /// `r_k` at target samples. See the notes on the initial `r` in `model.rs`.
     pub init_spread: Option<f64>,
+    /// Full training runs, alternating the centred start of `r` and the authors' start; the
+    /// one with the lowest held-out loss is kept (default 2: both starts once).
+    pub starts: usize,
     /// Diagonal (default) or full `S_k`.
     pub covariance: Covariance,
     /// Print progress to stderr every 10 % of the steps.
@@ -48,6 +51,7 @@ impl Default for GmmSettings {
             learning_rate: 1e-2,
             init_s: None,
             init_spread: Some(0.1),
+            starts: 2,
             covariance: Covariance::Diagonal,
             progress: false,
             device: "cpu".into(),
@@ -62,6 +66,7 @@ const KNOWN: &[&str] = &[
     "learning_rate",
     "init_s",
     "init_spread",
+    "starts",
     "covariance",
     "progress",
     "device",
@@ -92,6 +97,7 @@ impl GmmSettings {
                     )
                 })?),
             },
+            starts: o.take("starts", d.starts)?,
             covariance: match o.take("covariance", "diagonal".to_string())?.as_str() {
                 "diagonal" => Covariance::Diagonal,
                 "full" => Covariance::Full,
@@ -120,6 +126,7 @@ impl GmmSettings {
         require_nonzero("components", self.components)?;
         require_nonzero("steps", self.steps)?;
         require_nonzero("batch", self.batch)?;
+        require_nonzero("starts", self.starts)?;
         require_positive("learning_rate", self.learning_rate)?;
         if let Some(v) = self.init_spread
             && !(v >= 0.0 && v.is_finite())
@@ -141,6 +148,7 @@ impl GmmSettings {
             ("learning_rate", self.learning_rate.to_string()),
             ("init_s", self.init_s.map_or("auto".to_string(), |v| v.to_string())),
             ("init_spread", self.init_spread.map_or("authors".to_string(), |v| v.to_string())),
+            ("starts", self.starts.to_string()),
             (
                 "covariance",
                 match self.covariance {
