@@ -71,6 +71,15 @@ impl Points {
     pub fn rows(&self) -> impl Iterator<Item = &[f64]> {
         self.data.chunks_exact(self.d)
     }
+    /// The mean of each coordinate (`D` values; zeros for an empty set).
+    pub fn column_means(&self) -> Vec<f64> {
+        let mut m = vec![0.0; self.d];
+        for row in self.rows() {
+            m.iter_mut().zip(row).for_each(|(mj, v)| *mj += v / self.n as f64);
+        }
+        m
+    }
+
     /// The first `k` points (all of them if `k >= len`).
     pub fn head(&self, k: usize) -> Points {
         let k = k.min(self.n);

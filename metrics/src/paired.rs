@@ -31,10 +31,7 @@ pub fn lpips_proxy(x: &Points, y: &Points) -> Result<f64, MetricError> {
     paired(M, x, y)?;
     crate::checks::at_least(M, "the inputs x", x, 2)?;
     let (n, d) = (x.len() as f64, x.dim());
-    let mut mean = vec![0.0; d];
-    for r in x.rows() {
-        mean.iter_mut().zip(r).for_each(|(m, v)| *m += v / n);
-    }
+    let mean = x.column_means();
     let mut var = vec![0.0; d];
     for r in x.rows() {
         var.iter_mut().zip(r.iter().zip(&mean)).for_each(|(s, (v, m))| *s += (v - m) * (v - m));

@@ -161,7 +161,7 @@ fn check_grid(registry: &Registry, args: &Args, cells: &[CellSpec]) -> Result<()
         );
     }
     for o in &args.opts {
-        if let Some((owner, _)) = o.split_once('=').and_then(|(k, _)| k.split_once('.'))
+        if let Some((owner, _)) = owned_option(o)
             && !args.solvers.iter().any(|s| s == owner)
         {
             bail!("--opt {o}: '{owner}' is not among --solvers {:?}", args.solvers);
@@ -206,15 +206,22 @@ fn metric_set(args: &Args) -> Result<MetricSet> {
     Ok(set)
 }
 
+/// `SOLVER.key=value` as `(SOLVER, "key=value")`; `None` for an option meant for every solver
+/// (no `.` before the `=`).
+fn owned_option(o: &str) -> Option<(&str, &str)> {
+    let (key, _) = o.split_once('=')?;
+    let (owner, _) = key.split_once('.')?;
+    Some((owner, &o[owner.len() + 1..]))
+}
+
 /// The `--opt` settings for `solver` (unprefixed ones and its own `solver.key=value`), plus
 /// the device.
 fn solver_options(args: &Args, solver: &str) -> Result<Options> {
     let mine: Vec<&str> = args
         .opts
         .iter()
-        .filter_map(|o| match o.split_once('=').and_then(|(k, _)| k.split_once('.')) {
-            Some((owner, _)) if owner == solver => o.strip_prefix(owner).map(|r| &r[1..]),
-            Some(_) => None,
+        .filter_map(|o| match owned_option(o) {
+            Some((owner, rest)) => (owner == solver).then_some(rest),
             None => Some(o.as_str()),
         })
         .collect();

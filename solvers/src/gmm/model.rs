@@ -31,7 +31,31 @@ pub(crate) struct Model {
     pub(crate) log_alpha: Var,
     r: Var,
     log_diag: Var,
-    lower: Option<(Var, Tensor)>,
+    lower: Option<Lower>,
+}
+
+/// The strictly lower triangle `N` of full `S`, with the constants every step needs built once:
+/// the mask that keeps `N` strictly lower, and the `(K, D, D)` identity.
+struct Lower {
+    raw: Var,
+    mask: Tensor,
+    eye: Tensor,
+}
+
+impl Lower {
+    fn new(k: usize, d: usize, device: &Device) -> candle_core::Result<Self> {
+        let eye2 = Tensor::eye(d, DType::F64, device)?;
+        Ok(Lower {
+            raw: Var::from_tensor(&Tensor::zeros((k, d, d), DType::F64, device)?)?,
+            mask: (Tensor::tril2(d, DType::F64, device)? - &eye2)?,
+            eye: eye2.unsqueeze(0)?.broadcast_as((k, d, d))?,
+        })
+    }
+
+    /// `N`, masked so that only the strict lower triangle is trained.
+    fn n(&self) -> candle_core::Result<Tensor> {
+        self.raw.as_tensor().broadcast_mul(&self.mask)
+    }
 }
 
 impl Model {
@@ -49,12 +73,7 @@ impl Model {
         let r0 = initial_r(source, target, k, s.initial_s(eps), spread, rng);
         let (log_diag0, lower) = match s.covariance {
             Covariance::Diagonal => (s.initial_s(eps).ln(), None),
-            Covariance::Full => {
-                let mask =
-                    (Tensor::tril2(d, DType::F64, device)? - Tensor::eye(d, DType::F64, device)?)?;
-                let raw = Var::from_tensor(&Tensor::zeros((k, d, d), DType::F64, device)?)?;
-                (0.5 * s.initial_s(eps).ln(), Some((raw, mask)))
-            }
+            Covariance::Full => (0.5 * s.initial_s(eps).ln(), Some(Lower::new(k, d, device)?)),
         };
         Ok(Model {
             log_alpha: Var::from_tensor(&Tensor::zeros(k, DType::F64, device)?)?,
@@ -64,11 +83,11 @@ impl Model {
         })
     }
 
-    /// The shape parameters (`r`, `S`); the weights are optimised apart (see [`train`]).
+    /// The shape parameters (`r`, `S`); training gives the weights their own step size.
     pub(crate) fn vars(&self) -> Vec<Var> {
         let mut v = vec![self.r.clone(), self.log_diag.clone()];
-        if let Some((raw, _)) = &self.lower {
-            v.push(raw.clone());
+        if let Some(lower) = &self.lower {
+            v.push(lower.raw.clone());
         }
         v
     }
@@ -78,7 +97,7 @@ impl Model {
         let log_w = candle_nn::ops::log_softmax(self.log_alpha.as_tensor(), 0)?;
         let (quad_x, quad_y, log_det_s) = match &self.lower {
             None => self.quadratics_diagonal(x, y)?,
-            Some((raw, mask)) => self.quadratics_full(raw.as_tensor(), mask, x, y)?,
+            Some(lower) => self.quadratics_full(lower, x, y)?,
         };
         let r = self.r.as_tensor();
         // log c(x) = LSE_k [log w_k + (x^T S_k x + 2 r_k^T x) / (2 eps)]
@@ -114,20 +133,18 @@ impl Model {
     /// never copied K times.
     fn quadratics_full(
         &self,
-        raw: &Tensor,
-        mask: &Tensor,
+        lower: &Lower,
         x: &Tensor,
         y: &Tensor,
     ) -> candle_core::Result<(Tensor, Tensor, Tensor)> {
         let (r, log_d) = (self.r.as_tensor(), self.log_diag.as_tensor());
         let (k, d) = r.dims2()?;
         let b = x.dim(0)?;
-        let n = raw.broadcast_mul(mask)?;
-        let eye = Tensor::eye(d, DType::F64, x.device())?.unsqueeze(0)?.broadcast_as((k, d, d))?;
-        let unit = (&eye + &n)?;
+        let (n, eye) = (lower.n()?, &lower.eye);
+        let unit = (eye + &n)?;
         // L = diag(dg) (I + N): row i of (I + N) scaled by dg_i; L^{-1} = (I + N)^{-1} diag(1/dg).
         let l = unit.broadcast_mul(&log_d.exp()?.unsqueeze(2)?)?;
-        let l_inv = unit_lower_inverse(&unit, &n, &eye)?
+        let l_inv = unit_lower_inverse(&unit, &n, eye)?
             .broadcast_mul(&log_d.neg()?.exp()?.unsqueeze(1)?)?;
         // x^T L_k for every k: columns k*D..(k+1)*D of the (D, K D) matrix are L_k.
         let l_cols = l.transpose(0, 1)?.reshape((d, k * d))?;
@@ -159,8 +176,8 @@ impl Model {
                     }
                 }
             }
-            Some((raw, mask)) => {
-                let n = raw.as_tensor().broadcast_mul(mask)?.to_vec3::<f64>()?;
+            Some(lower) => {
+                let n = lower.n()?.to_vec3::<f64>()?;
                 for c in 0..k {
                     for i in 0..d {
                         for j in 0..=i {
@@ -212,7 +229,7 @@ fn initial_r(
     spread: Option<f64>,
     rng: &mut SuiteRng,
 ) -> Vec<f64> {
-    let (mean_x, mean_y) = (column_means(source), column_means(target));
+    let (mean_x, mean_y) = (source.column_means(), target.column_means());
     let mut r = Vec::with_capacity(k * target.dim());
     for _ in 0..k {
         let y = target.row(rng.random_range(0..target.len()));
@@ -222,14 +239,4 @@ fn initial_r(
         }));
     }
     r
-}
-
-fn column_means(p: &Points) -> Vec<f64> {
-    let mut m = vec![0.0; p.dim()];
-    for row in p.rows() {
-        for (mj, v) in m.iter_mut().zip(row) {
-            *mj += v / p.len() as f64;
-        }
-    }
-    m
 }
