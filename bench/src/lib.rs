@@ -3,8 +3,10 @@
 
 pub mod cell;
 pub mod memory;
+pub mod provenance;
 pub mod runtime;
 pub mod sample_metrics;
+pub mod solver_opts;
 pub mod table;
 
 pub use cell::{CellResult, CellSpec, EvalSizes, run_cell, run_cell_with_metrics};

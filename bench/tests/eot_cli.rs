@@ -181,3 +181,56 @@ fn one_query_is_enough_and_absurd_sample_counts_are_refused() {
         String::from_utf8_lossy(&r.stderr)
     );
 }
+
+#[test]
+fn vareot_transports_user_files_and_reuses_its_checkpoint() {
+    let d = dir("vareot");
+    let (s, t, q) = (
+        write(&d, "s.csv", &points_csv(200, 0.0)),
+        write(&d, "t.csv", &points_csv(200, 1.0)),
+        write(&d, "q.csv", &points_csv(3, 0.2)),
+    );
+    let model = d.join("model.safetensors").display().to_string();
+    let transport = |out: &str, opts: &[String]| {
+        let mut args: Vec<String> = [
+            "transport",
+            "--solver",
+            "vareot",
+            "--eps",
+            "0.5",
+            "--source",
+            &s,
+            "--target",
+            &t,
+            "--queries",
+            &q,
+            "--samples",
+            "4",
+            "--seed",
+            "3",
+            "--out",
+            out,
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        for o in opts {
+            args.extend(["--opt".to_string(), o.clone()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = eot(&args);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        std::fs::read_to_string(out).unwrap()
+    };
+    let small = ["hidden=16,16", "steps=30", "batch=32", "proposals=8", "langevin_steps=20"];
+    let mut first: Vec<String> = small.iter().map(|o| o.to_string()).collect();
+    first.push(format!("save={model}"));
+    let trained = transport(&d.join("a.csv").display().to_string(), &first);
+    assert_eq!(trained.lines().count(), 1 + 3 * 4, "{trained}");
+    let loaded = transport(
+        &d.join("b.csv").display().to_string(),
+        &[format!("load={model}"), "langevin_steps=20".into()],
+    );
+    // Same weights, same seed, same sampler: the same draws.
+    assert_eq!(trained, loaded);
+}

@@ -2,6 +2,8 @@
 //! printed as markdown (for READMEs and papers). A non-finite number is refused at insertion:
 //! a table never shows NaN; a value that does not exist for a cell is [`Value::Missing`].
 
+pub mod figure;
+
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -14,6 +16,8 @@ pub enum ReportError {
     NotFinite { column: String, value: f64 },
     #[error("cannot write {path}: {source}")]
     Io { path: String, source: std::io::Error },
+    #[error("cannot draw {path}: {message}")]
+    Plot { path: String, message: String },
 }
 
 /// One cell of a table.

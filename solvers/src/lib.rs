@@ -6,14 +6,18 @@
 //! [`Registry`]; see the README section "Adding a solver".
 
 mod device;
+pub mod egnot;
 mod error;
 pub mod gmm;
+mod minibatch;
+pub mod neural;
 mod options;
 mod problem;
 mod real;
 mod registry;
 pub mod sinkhorn;
 mod solver;
+pub mod vareot;
 
 pub use device::{check_device_name, parse_device};
 pub use error::SolverError;

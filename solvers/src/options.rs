@@ -51,6 +51,22 @@ impl Options {
         }
     }
 
+    /// Removes and parses `key`; `None` when it is absent.
+    pub fn take_optional<T: FromStr>(&mut self, key: &str) -> Result<Option<T>, SolverError> {
+        match self.values.contains_key(key) {
+            false => Ok(None),
+            true => {
+                let v = self.values.remove(key).unwrap_or_default();
+                v.parse().map(Some).map_err(|_| {
+                    SolverError::setting(
+                        key,
+                        format!("cannot parse '{v}' as {}", std::any::type_name::<T>()),
+                    )
+                })
+            }
+        }
+    }
+
     /// Succeeds when every key was consumed; otherwise names the unknown keys and the known ones.
     pub fn finish(self, solver: &str, known: &[&str]) -> Result<(), SolverError> {
         if self.values.is_empty() {

@@ -35,6 +35,16 @@ impl Registry {
             "Gaussian-mixture closed form, LightSB (DESIGN §3.3)",
             crate::gmm::factory,
         );
+        r.register(
+            "vareot",
+            "neural potential + learned normaliser, trained without MCMC (DESIGN §3.1)",
+            crate::vareot::factory,
+        );
+        r.register(
+            "egnot",
+            "neural potential trained with Langevin negatives, EgNOT (DESIGN §3.2)",
+            crate::egnot::factory,
+        );
         r
     }
 

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use eot_bench::sample_metrics::{COMPARE_METRICS, MetricSet};
+use eot_bench::solver_opts::{owned_option, solver_options};
 use eot_bench::{CellSpec, EvalSizes, run_cell_with_metrics, table::results_table};
-use eot_solvers::{Options, Registry};
+use eot_solvers::Registry;
 
 #[derive(Parser, Debug)]
 #[command(about = "Compare EOT solvers against ground truth, cell by cell")]
@@ -119,7 +120,7 @@ fn run(args: Args) -> Result<()> {
     eprintln!("compare: {} cells", cells.len());
     let mut results = Vec::new();
     for (i, spec) in cells.iter().enumerate() {
-        let options = solver_options(&args, &spec.solver)?;
+        let options = solver_options(&args.opts, &spec.solver, &args.device)?;
         eprint!(
             "[{}/{}] {} {} D={} eps={} seed={} ... ",
             i + 1,
@@ -169,7 +170,7 @@ fn check_grid(registry: &Registry, args: &Args, cells: &[CellSpec]) -> Result<()
     }
     for solver in &args.solvers {
         registry
-            .build(solver, solver_options(args, solver)?)
+            .build(solver, solver_options(&args.opts, solver, &args.device)?)
             .with_context(|| format!("--solvers {solver}"))?;
     }
     let mut seen = std::collections::BTreeSet::new();
@@ -206,32 +207,6 @@ fn metric_set(args: &Args) -> Result<MetricSet> {
     Ok(set)
 }
 
-/// `SOLVER.key=value` as `(SOLVER, "key=value")`; `None` for an option meant for every solver
-/// (no `.` before the `=`).
-fn owned_option(o: &str) -> Option<(&str, &str)> {
-    let (key, _) = o.split_once('=')?;
-    let (owner, _) = key.split_once('.')?;
-    Some((owner, &o[owner.len() + 1..]))
-}
-
-/// The `--opt` settings for `solver` (unprefixed ones and its own `solver.key=value`), plus
-/// the device.
-fn solver_options(args: &Args, solver: &str) -> Result<Options> {
-    let mine: Vec<&str> = args
-        .opts
-        .iter()
-        .filter_map(|o| match owned_option(o) {
-            Some((owner, rest)) => (owner == solver).then_some(rest),
-            None => Some(o.as_str()),
-        })
-        .collect();
-    let mut options = Options::parse(&mine)?;
-    if args.device != "cpu" {
-        options = options.with("device", &args.device);
-    }
-    Ok(options)
-}
-
 fn cells(args: &Args, sizes: EvalSizes) -> Vec<CellSpec> {
     let mut out = Vec::new();
     for solver in &args.solvers {
@@ -261,12 +236,7 @@ fn cells(args: &Args, sizes: EvalSizes) -> Vec<CellSpec> {
 /// Seeds, settings and versions behind the figures (printed, and written beside the CSV).
 fn provenance(args: &Args, results: &[eot_bench::CellResult]) -> String {
     let threads = if args.threads == 0 { rayon::current_num_threads() } else { args.threads };
-    let commit = std::process::Command::new("git")
-        .args(["rev-parse", "--short", "HEAD"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map_or("unknown".into(), |o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let commit = eot_bench::provenance::commit();
     let mut lines = vec![format!(
         "Provenance: eot-bench {} (commit {commit}), seeds {:?}, n={}, queries={}, samples={}, eval={}, threads={threads}, device={}\n\
          Sample metrics: {:?} on {} held-out points per side (exact W2 up to {} points; sliced W2 with {} directions; \

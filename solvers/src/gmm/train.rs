@@ -1,37 +1,22 @@
 //! Fitting the mixture: Adam on candle with fresh mini-batches.
 
-use candle_core::{Device, Tensor};
+use candle_core::{DType, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
-use eot_datasets::{Points, SuiteRng, substream};
-use rand::Rng;
+use eot_datasets::{SuiteRng, substream};
 
 use super::GmmSettings;
 use super::model::{MixtureParams, Model};
-use crate::{FitData, FitReport, SolverError, parse_device};
+use crate::{FitData, FitReport, SolverError, minibatch, parse_device};
 
-/// A mini-batch: fresh draws from the sampler when there is one, else rows of the samples
-/// (with replacement).
+/// A mini-batch as float64 tensors (see [`minibatch::draw`]).
 fn batch(
     data: &FitData,
     n: usize,
     rng: &mut SuiteRng,
     device: &Device,
 ) -> Result<(Tensor, Tensor), SolverError> {
-    let (x, y) = match data.sampler {
-        Some(pair) => (pair.sample_source(n, rng), pair.sample_target(n, rng)),
-        None => (rows(data.source, n, rng), rows(data.target, n, rng)),
-    };
-    let d = x.dim();
-    Ok((
-        Tensor::from_vec(x.into_vec(), (n, d), device)?,
-        Tensor::from_vec(y.into_vec(), (n, d), device)?,
-    ))
-}
-
-fn rows(p: &Points, n: usize, rng: &mut SuiteRng) -> Points {
-    let data: Vec<f64> =
-        (0..n).flat_map(|_| p.row(rng.random_range(0..p.len())).to_vec()).collect();
-    Points::new(data, n, p.dim()).expect("rows of finite points")
+    let (x, y) = minibatch::draw(data, n, rng);
+    Ok((minibatch::tensor(&x, DType::F64, device)?, minibatch::tensor(&y, DType::F64, device)?))
 }
 
 /// Constant for the first half of the steps, then a cosine decay to 1 %: the final steps

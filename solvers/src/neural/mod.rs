@@ -1,0 +1,33 @@
+//! Building blocks of the neural solvers (VarEOT, and EgNOT after it), one implementation each:
+//! the MLP ([`Mlp`]), the optimiser loop with gradient clipping, EMA and divergence guard
+//! ([`Trainer`]), the unadjusted and Metropolis-adjusted Langevin samplers ([`langevin`], [`mala`]) and the self-normalised
+//! importance sampler ([`snis`]) of the Gibbs conditional `mu_x^f`.
+//!
+//! Networks train in float32 (the cost is matrix products); sums of exponentials are taken in
+//! float64 and in the log domain by the solvers.
+
+mod activation;
+mod checkpoint;
+mod ema;
+mod inference;
+mod langevin;
+mod mala;
+mod mlp;
+mod net;
+mod normals;
+mod plan;
+mod snis;
+mod trainer;
+
+pub use activation::Activation;
+pub use checkpoint::Checkpoint;
+pub use ema::Ema;
+pub use inference::{INFERENCE_KEYS, InferenceSettings, SamplerKind};
+pub use langevin::{Langevin, langevin};
+pub use mala::{Mala, MalaDraws, mala};
+pub use mlp::{Mlp, MlpShape};
+pub use net::{NET_KEYS, NetSettings, format_widths, parse_widths};
+pub use normals::normals;
+pub use plan::NeuralPlan;
+pub use snis::{Snis, SnisDraws, snis};
+pub use trainer::{TRAINER_KEYS, Trainer, TrainerSettings};

@@ -1,0 +1,203 @@
+use candle_core::{DType, Device, Tensor};
+use eot_datasets::{Points, SuiteRng};
+
+use super::inference::{InferenceSettings, SamplerKind};
+use super::{Langevin, Mala, Mlp, Snis, langevin, mala, snis};
+use crate::solver::{check_dim, sample_buffer};
+use crate::{Exactness, FitReport, FittedPlan, LogPartition, SolverError, minibatch};
+
+/// Rows per network call at inference, to bound memory (activations of 256-wide layers).
+const ROWS_PER_CALL: usize = 32_768;
+
+/// A plan given by a neural potential `f` (DESIGN §2), optionally with a learned normaliser
+/// `xi(x) ≈ log E_z exp(f(x + sqrt(eps) z) / eps)` (VarEOT). Without one, `log Z` is estimated by
+/// importance sampling.
+pub struct NeuralPlan {
+    pub(crate) f: Mlp,
+    pub(crate) xi: Option<Mlp>,
+    pub(crate) eps: f64,
+    pub(crate) dim: usize,
+    pub(crate) report: FitReport,
+    pub(crate) inference: InferenceSettings,
+    pub(crate) device: Device,
+}
+
+impl NeuralPlan {
+    /// The same networks, sampled with other inference settings.
+    pub fn with_inference(self, inference: InferenceSettings) -> Result<Self, SolverError> {
+        inference.validate()?;
+        Ok(NeuralPlan { inference, ..self })
+    }
+
+    fn tensor(&self, x: &Points) -> Result<Tensor, SolverError> {
+        check_dim(x, self.dim)?;
+        minibatch::tensor(x, DType::F32, &self.device)
+    }
+
+    fn evaluate(&self, net: &Mlp, x: &Points) -> Result<Vec<f64>, SolverError> {
+        let mut out = Vec::with_capacity(x.len());
+        let rows = ROWS_PER_CALL.max(1);
+        for start in (0..x.len()).step_by(rows) {
+            let end = (start + rows).min(x.len());
+            let chunk = Points::new(
+                x.as_slice()[start * x.dim()..end * x.dim()].to_vec(),
+                end - start,
+                x.dim(),
+            )?;
+            let v = net.forward(&self.tensor(&chunk)?)?.to_dtype(DType::F64)?.to_vec1::<f64>()?;
+            out.extend(v);
+        }
+        Ok(out)
+    }
+
+    /// `(D/2) log(2 pi eps)`: `log Z` minus the log of the Gaussian expectation (DESIGN §2).
+    fn gaussian_constant(&self) -> f64 {
+        0.5 * self.dim as f64 * (2.0 * std::f64::consts::PI * self.eps).ln()
+    }
+
+    /// Queries per importance-sampling call.
+    fn snis_chunk(&self) -> usize {
+        (ROWS_PER_CALL / self.inference.snis_proposals).max(1)
+    }
+
+    /// Mean effective sample size of importance sampling at each row of `x`, as a fraction of
+    /// the proposals (1 = as good as exact draws).
+    pub fn snis_ess(&self, x: &Points, rng: &mut SuiteRng) -> Result<Vec<f64>, SolverError> {
+        let p = self.inference.snis_proposals;
+        let mut out = Vec::with_capacity(x.len());
+        for chunk in chunks(x, self.snis_chunk())? {
+            let draws = snis(&self.f, &chunk, self.eps, &Snis { proposals: p }, rng, &self.device)?;
+            out.extend((0..chunk.len()).map(|i| draws.ess(i) / p as f64));
+        }
+        Ok(out)
+    }
+
+    fn langevin_draws(
+        &self,
+        x: &Points,
+        k: usize,
+        rng: &mut SuiteRng,
+    ) -> Result<Vec<f64>, SolverError> {
+        let settings = Langevin {
+            steps: self.inference.langevin_steps,
+            step_size: self.inference.step_size(self.eps),
+            noise: 1.0,
+        };
+        let mut out = sample_buffer(x.len(), k, self.dim)?;
+        for chunk in chunks(x, (ROWS_PER_CALL / 2 / k).max(1))? {
+            let centres = self.tensor(&chunk)?;
+            let (q, d) = (chunk.len(), self.dim);
+            let centres = centres.unsqueeze(1)?.broadcast_as((q, k, d))?.reshape((q * k, d))?;
+            let y = match self.inference.sampler {
+                SamplerKind::Mala => {
+                    let m = Mala {
+                        steps: settings.steps,
+                        initial_step: settings.step_size,
+                        target_acceptance: 0.57,
+                    };
+                    mala(&self.f, &centres, &centres, self.eps, &m, rng)?.y
+                }
+                _ => langevin(&self.f, &centres, &centres, self.eps, &settings, rng)?,
+            };
+            out.extend(y.to_dtype(DType::F64)?.flatten_all()?.to_vec1::<f64>()?);
+        }
+        Ok(out)
+    }
+}
+
+/// `x` split into consecutive blocks of at most `rows` rows.
+fn chunks(x: &Points, rows: usize) -> Result<Vec<Points>, SolverError> {
+    let d = x.dim();
+    x.as_slice().chunks(rows * d).map(|c| Ok(Points::new(c.to_vec(), c.len() / d, d)?)).collect()
+}
+
+impl FittedPlan for NeuralPlan {
+    fn eps(&self) -> f64 {
+        self.eps
+    }
+    fn dim(&self) -> usize {
+        self.dim
+    }
+    fn report(&self) -> &FitReport {
+        &self.report
+    }
+
+    fn potential(&self, y: &Points) -> Result<Vec<f64>, SolverError> {
+        self.evaluate(&self.f, y)
+    }
+
+    /// The learned normaliser when there is one (VarEOT), else importance sampling with
+    /// `snis_proposals` draws from `N(x, eps I)` (fixed seed, so repeatable).
+    fn log_partition(&self, x: &Points) -> Result<LogPartition, SolverError> {
+        let c = self.gaussian_constant();
+        if let Some(xi) = &self.xi {
+            let values = self.evaluate(xi, x)?.into_iter().map(|v| v + c).collect();
+            let method = "learned normaliser xi (VarEOT), exact at the optimum".to_string();
+            return Ok(LogPartition { values, exactness: Exactness::Estimate { method } });
+        }
+        let p = self.inference.snis_proposals;
+        let mut rng = eot_datasets::seeded_rng(0x10c2);
+        let mut values = Vec::with_capacity(x.len());
+        for chunk in chunks(x, self.snis_chunk())? {
+            let draws =
+                snis(&self.f, &chunk, self.eps, &Snis { proposals: p }, &mut rng, &self.device)?;
+            values.extend(draws.log_mean_weight().iter().map(|v| v + c));
+        }
+        let method = format!("importance sampling, {p} draws from N(x, eps I)");
+        Ok(LogPartition { values, exactness: Exactness::Estimate { method } })
+    }
+
+    fn sample(&self, x: &Points, k: usize, rng: &mut SuiteRng) -> Result<Points, SolverError> {
+        check_dim(x, self.dim)?;
+        let data = match self.inference.sampler {
+            SamplerKind::Langevin | SamplerKind::Mala => self.langevin_draws(x, k, rng)?,
+            SamplerKind::Snis => {
+                let p = self.inference.snis_proposals;
+                let mut out = sample_buffer(x.len(), k, self.dim)?;
+                for chunk in chunks(x, self.snis_chunk())? {
+                    let draws =
+                        snis(&self.f, &chunk, self.eps, &Snis { proposals: p }, rng, &self.device)?;
+                    for i in 0..chunk.len() {
+                        draws.resample(i, k, rng, &mut out);
+                    }
+                }
+                out
+            }
+        };
+        Ok(Points::new(data, x.len() * k, self.dim)?)
+    }
+
+    fn barycentric_map(&self, x: &Points) -> Result<Points, SolverError> {
+        check_dim(x, self.dim)?;
+        let mut rng = eot_datasets::seeded_rng(0xba7c);
+        let mut data = Vec::with_capacity(x.len() * self.dim);
+        match self.inference.sampler {
+            SamplerKind::Snis => {
+                let p = self.inference.snis_proposals;
+                for chunk in chunks(x, self.snis_chunk())? {
+                    let draws = snis(
+                        &self.f,
+                        &chunk,
+                        self.eps,
+                        &Snis { proposals: p },
+                        &mut rng,
+                        &self.device,
+                    )?;
+                    (0..chunk.len()).for_each(|i| data.extend(draws.mean(i)));
+                }
+            }
+            SamplerKind::Langevin | SamplerKind::Mala => {
+                let k = self.inference.map_draws;
+                let draws = self.langevin_draws(x, k, &mut rng)?;
+                for block in draws.chunks(k * self.dim) {
+                    let mut m = vec![0.0; self.dim];
+                    for row in block.chunks(self.dim) {
+                        m.iter_mut().zip(row).for_each(|(a, b)| *a += b / k as f64);
+                    }
+                    data.extend(m);
+                }
+            }
+        }
+        Ok(Points::new(data, x.len(), self.dim)?)
+    }
+}

@@ -1,0 +1,75 @@
+//! VarEOT (Dyachenko et al. 2026; DESIGN §3.1): a neural potential `f(y)` and a learned
+//! normaliser `xi(x)`, trained jointly by plain minimisation, without MCMC. `xi` uses the exact
+//! identity `log s = min_xi { xi + s e^{-xi} - 1 }` with `s = E_z exp(f(x + sqrt(eps) z)/eps)`,
+//! so at the optimum `xi(x) + (D/2) log(2 pi eps) = log Z(f, x)` and the dual value is free.
+//!
+//! Inference samples `mu_x^f` by unadjusted Langevin (the authors') or by importance resampling
+//! from `N(x, eps I)` (MCMC-free, with its effective sample size); see
+//! [`crate::neural::InferenceSettings`]. Trained weights can be saved and reloaded
+//! (`save=PATH`, `load=PATH`).
+
+mod checkpoint;
+mod settings;
+mod train;
+
+pub use settings::VarEotSettings;
+
+use crate::neural::NeuralPlan;
+use crate::{Eps, FitData, FittedPlan, Options, Solver, SolverError, parse_device};
+
+/// The VarEOT solver with validated settings.
+#[derive(Clone, Debug)]
+pub struct VarEotSolver {
+    settings: VarEotSettings,
+}
+
+impl VarEotSolver {
+    /// Validates the settings once.
+    pub fn new(settings: VarEotSettings) -> Result<Self, SolverError> {
+        settings.validate()?;
+        Ok(VarEotSolver { settings })
+    }
+
+    /// [`Solver::fit`] with the concrete plan (which also reports importance-sampling ESS).
+    pub fn fit_plan(&self, data: &FitData, eps: Eps, seed: u64) -> Result<NeuralPlan, SolverError> {
+        let s = &self.settings;
+        let device = parse_device(&s.device)?;
+        let dim = data.check()?;
+        let (f, xi, report) = match &s.load {
+            Some(path) => checkpoint::load(path, dim, eps.get(), &device)?,
+            None => {
+                let t = train::train(s, data, eps.get(), seed, &device)?;
+                if let Some(path) = &s.save {
+                    checkpoint::save(path, s, &t, dim, eps.get(), seed)?;
+                }
+                (t.f, t.xi, t.report)
+            }
+        };
+        Ok(NeuralPlan {
+            f,
+            xi: Some(xi),
+            eps: eps.get(),
+            dim,
+            report,
+            inference: s.inference.clone(),
+            device,
+        })
+    }
+}
+
+/// Builds the solver from `key=value` options (see [`VarEotSettings::from_options`]).
+pub fn factory(options: Options) -> Result<Box<dyn Solver>, SolverError> {
+    Ok(Box::new(VarEotSolver::new(VarEotSettings::from_options(options)?)?))
+}
+
+impl Solver for VarEotSolver {
+    fn name(&self) -> &str {
+        "vareot"
+    }
+    fn settings(&self) -> Vec<(String, String)> {
+        self.settings.describe()
+    }
+    fn fit(&self, data: &FitData, eps: Eps, seed: u64) -> Result<Box<dyn FittedPlan>, SolverError> {
+        Ok(Box::new(self.fit_plan(data, eps, seed)?))
+    }
+}

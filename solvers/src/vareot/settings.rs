@@ -1,0 +1,136 @@
+use std::path::PathBuf;
+
+use crate::neural::{
+    INFERENCE_KEYS, InferenceSettings, MlpShape, NET_KEYS, NetSettings, TRAINER_KEYS,
+    TrainerSettings,
+};
+use crate::options::{require_nonzero, require_positive};
+use crate::{Options, SolverError};
+
+/// Settings of [`super::VarEotSolver`]; [`VarEotSettings::validate`] refuses bad values.
+/// Defaults are the authors' (DESIGN §3.1) except the CPU-sized `steps`, `batch`, `proposals`
+/// and `learning_rate` (README, section "VarEOT", says why).
+#[derive(Clone, Debug)]
+pub struct VarEotSettings {
+    /// Both networks' architecture (authors: 256, 256, 256, SiLU).
+    pub net: NetSettings,
+    /// Training steps (authors: 5000; default 1000).
+    pub steps: usize,
+    /// Source and target points per step (authors: 256; default 128).
+    pub batch: usize,
+    /// Gaussian proposals `z` per source point, K (authors: 256; default 64).
+    pub proposals: usize,
+    /// AdamW, clipping and EMA (authors: lr 3e-4, betas (0.7, 0.8), weight decay 1e-4, clip 1,
+    /// EMA 0.999; default lr 1e-3 for the shorter run).
+    pub trainer: TrainerSettings,
+    /// Largest exponent `log mean_k exp(f/eps) - xi` taken exactly; beyond it the exponential
+    /// continues as its tangent line (finite, still pushing `xi` up). Authors: a clamp at 20..30.
+    pub clamp: f64,
+    /// How the fitted plan samples.
+    pub inference: InferenceSettings,
+    /// Write the trained networks here (safetensors).
+    pub save: Option<PathBuf>,
+    /// Skip training and use the networks in this checkpoint.
+    pub load: Option<PathBuf>,
+    /// Print progress to stderr every 10 % of the steps.
+    pub progress: bool,
+    /// Device for training and inference (`cpu`, `cuda`, `cuda:N`).
+    pub device: String,
+}
+
+impl Default for VarEotSettings {
+    fn default() -> Self {
+        VarEotSettings {
+            net: NetSettings::default(),
+            steps: 1000,
+            batch: 128,
+            proposals: 64,
+            trainer: TrainerSettings {
+                learning_rate: 1e-3,
+                beta1: 0.7,
+                beta2: 0.8,
+                weight_decay: 1e-4,
+                clip: Some(1.0),
+                ema_decay: 0.999,
+            },
+            clamp: 30.0,
+            inference: InferenceSettings::default(),
+            save: None,
+            load: None,
+            progress: false,
+            device: "cpu".into(),
+        }
+    }
+}
+
+const OWN_KEYS: &[&str] =
+    &["steps", "batch", "proposals", "clamp", "save", "load", "progress", "device"];
+
+impl VarEotSettings {
+    /// Reads every key of the settings (see the field docs), the network, optimiser and
+    /// inference keys.
+    pub fn from_options(mut o: Options) -> Result<Self, SolverError> {
+        let d = VarEotSettings::default();
+        let s = VarEotSettings {
+            net: NetSettings::take(&mut o)?,
+            steps: o.take("steps", d.steps)?,
+            batch: o.take("batch", d.batch)?,
+            proposals: o.take("proposals", d.proposals)?,
+            trainer: TrainerSettings::take(&mut o, &d.trainer)?,
+            clamp: o.take("clamp", d.clamp)?,
+            inference: InferenceSettings::take(&mut o)?,
+            save: o.take_optional("save")?,
+            load: o.take_optional("load")?,
+            progress: o.take("progress", d.progress)?,
+            device: o.take("device", d.device)?,
+        };
+        let known: Vec<&str> = [OWN_KEYS, NET_KEYS, TRAINER_KEYS, INFERENCE_KEYS].concat();
+        o.finish("vareot", &known)?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// Refuses zero sizes, bad optimiser values and a non-positive clamp.
+    pub fn validate(&self) -> Result<(), SolverError> {
+        require_nonzero("steps", self.steps)?;
+        require_nonzero("batch", self.batch)?;
+        require_nonzero("proposals", self.proposals)?;
+        require_positive("clamp", self.clamp)?;
+        self.net.validate()?;
+        self.trainer.validate()?;
+        self.inference.validate()?;
+        crate::check_device_name(&self.device)
+    }
+
+    /// The shape of both networks for inputs of dimension `dim`.
+    pub fn shape(&self, dim: usize) -> MlpShape {
+        self.net.shape(dim)
+    }
+
+    /// Every setting that affects the result, as `(key, value)`, for reports.
+    pub fn describe(&self) -> Vec<(String, String)> {
+        let mut out = self.net.describe();
+        out.extend(
+            [
+                ("steps", self.steps.to_string()),
+                ("batch", self.batch.to_string()),
+                ("proposals", self.proposals.to_string()),
+            ]
+            .map(|(k, v)| (k.to_string(), v)),
+        );
+        out.extend(self.trainer.describe());
+        out.extend(
+            [
+                ("clamp", self.clamp.to_string()),
+                ("precision", "f32 networks, f64 log-sum-exp".into()),
+                ("device", self.device.clone()),
+            ]
+            .map(|(k, v)| (k.to_string(), v)),
+        );
+        out.extend(self.inference.describe());
+        if let Some(p) = &self.load {
+            out.push(("load".into(), p.display().to_string()));
+        }
+        out
+    }
+}

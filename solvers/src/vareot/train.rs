@@ -1,0 +1,99 @@
+//! The VarEOT objective and its training loop (DESIGN §3.1).
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarMap;
+use eot_datasets::{SuiteRng, substream};
+
+use super::VarEotSettings;
+use crate::neural::{Mlp, Trainer, normals};
+use crate::{FitData, FitReport, SolverError, minibatch};
+
+/// The trained networks (EMA weights) and how training went.
+pub(crate) struct Trained {
+    pub f: Mlp,
+    pub xi: Mlp,
+    pub report: FitReport,
+}
+
+/// One mini-batch of the loss
+/// `eps [mean_x xi(x) + mean_x exp(log mean_k exp(f(x + sqrt(eps) z_k)/eps) - xi(x))] - mean_y f(y)`.
+///
+/// The inner mean over the K proposals is a log-sum-exp in float64, so the only exponential taken
+/// is of the per-x variational gap `a = log mean_k exp(f/eps) - xi`; above `clamp` it continues as
+/// its tangent line. Returns the loss and how many x were past the clamp.
+pub(crate) fn loss(
+    f: &Mlp,
+    xi: &Mlp,
+    x: &Tensor,
+    y: &Tensor,
+    z: &Tensor,
+    eps: f64,
+    clamp: f64,
+) -> Result<(Tensor, usize), SolverError> {
+    let (b, k, d) = z.dims3()?;
+    let proposals = x.unsqueeze(1)?.broadcast_add(&(z * eps.sqrt())?)?.reshape((b * k, d))?;
+    let out = f.forward(&Tensor::cat(&[&proposals, y], 0)?)?.to_dtype(DType::F64)?;
+    let fz = (out.narrow(0, 0, b * k)?.reshape((b, k))? / eps)?;
+    let f_y = out.narrow(0, b * k, y.dim(0)?)?;
+    let log_mean = (fz.log_sum_exp(1)? - (k as f64).ln())?;
+    let xi_x = xi.forward(x)?.to_dtype(DType::F64)?;
+    let gap = (log_mean - &xi_x)?;
+    let clamped = gap.to_vec1::<f64>()?.iter().filter(|a| **a > clamp).count();
+    let exp_gap = (gap.minimum(clamp)?.exp()? + ((gap - clamp)?.relu()? * clamp.exp())?)?;
+    let loss = (((xi_x.mean_all()? + exp_gap.mean_all()?)? * eps)? - f_y.mean_all()?)?;
+    Ok((loss, clamped))
+}
+
+/// Trains both networks from fresh weights.
+pub(crate) fn train(
+    s: &VarEotSettings,
+    data: &FitData,
+    eps: f64,
+    seed: u64,
+    device: &Device,
+) -> Result<Trained, SolverError> {
+    let dim = data.check()?;
+    let shape = s.shape(dim);
+    let mut rng = substream(seed, 0x7661);
+    let vars = VarMap::new();
+    let f = Mlp::init(&shape, "f", &vars, &mut rng, device)?;
+    let xi = Mlp::init(&shape, "xi", &vars, &mut rng, device)?;
+    let mut trainer = Trainer::new("vareot", &vars, &s.trainer)?;
+    let (mut clamped, mut last) = (0usize, f64::NAN);
+    for _ in 0..s.steps {
+        let (x, y, z) = batch(s, data, dim, &mut rng, device)?;
+        let (l, c) = loss(&f, &xi, &x, &y, &z, eps, s.clamp)?;
+        clamped += c;
+        last = trainer.step(&l)?;
+        if s.progress {
+            trainer.progress(s.steps, "loss", last);
+        }
+    }
+    let ema = trainer.ema().tensors();
+    let report = trainer.report(vec![
+        format!("last mini-batch loss {last:.5}"),
+        format!(
+            "exponent past the clamp {} for {clamped} of {} source points",
+            s.clamp,
+            s.steps * s.batch
+        ),
+    ]);
+    Ok(Trained {
+        f: Mlp::from_tensors(&shape, "f", &ema, device)?,
+        xi: Mlp::from_tensors(&shape, "xi", &ema, device)?,
+        report,
+    })
+}
+
+/// Source, target and the `(batch, K, D)` proposal noise of one step, float32.
+fn batch(
+    s: &VarEotSettings,
+    data: &FitData,
+    dim: usize,
+    rng: &mut SuiteRng,
+    device: &Device,
+) -> Result<(Tensor, Tensor, Tensor), SolverError> {
+    let (x, y) = minibatch::draw(data, s.batch, rng);
+    let z = normals(&[s.batch, s.proposals, dim], rng, device)?;
+    Ok((minibatch::tensor(&x, DType::F32, device)?, minibatch::tensor(&y, DType::F32, device)?, z))
+}
