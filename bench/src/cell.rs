@@ -51,6 +51,8 @@ pub struct CellResult {
     pub settings: Vec<(String, String)>,
     /// The sample-metric columns asked for (`compare --metrics`), in order; empty by default.
     pub metrics: Vec<(String, Option<f64>)>,
+    /// The solver's own remarks on the fit (speed, clamping, Langevin evaluations, ...).
+    pub notes: Vec<String>,
 }
 
 /// Samples the pair, fits the solver and scores it (no sample-metric columns).
@@ -111,6 +113,7 @@ pub fn run_cell_with_metrics(
         dual_value,
         settings: solver.settings(),
         metrics,
+        notes: report.notes.clone(),
     })
 }
 

@@ -263,5 +263,17 @@ fn provenance(args: &Args, results: &[eot_bench::CellResult]) -> String {
             lines.push(format!("Settings of {}: {}", r.spec.solver, s.join(", ")));
         }
     }
+    for r in results.iter().filter(|r| !r.notes.is_empty()) {
+        let c = &r.spec;
+        lines.push(format!(
+            "Fit notes of {} on {} D={} eps={} seed={}: {}",
+            c.solver,
+            c.dataset,
+            c.dim,
+            c.eps,
+            c.seed,
+            r.notes.join("; ")
+        ));
+    }
     lines.join("\n")
 }

@@ -36,16 +36,8 @@ impl NeuralPlan {
 
     fn evaluate(&self, net: &Mlp, x: &Points) -> Result<Vec<f64>, SolverError> {
         let mut out = Vec::with_capacity(x.len());
-        let rows = ROWS_PER_CALL.max(1);
-        for start in (0..x.len()).step_by(rows) {
-            let end = (start + rows).min(x.len());
-            let chunk = Points::new(
-                x.as_slice()[start * x.dim()..end * x.dim()].to_vec(),
-                end - start,
-                x.dim(),
-            )?;
-            let v = net.forward(&self.tensor(&chunk)?)?.to_dtype(DType::F64)?.to_vec1::<f64>()?;
-            out.extend(v);
+        for chunk in chunks(x, ROWS_PER_CALL)? {
+            out.extend(net.forward(&self.tensor(&chunk)?)?.to_dtype(DType::F64)?.to_vec1::<f64>()?);
         }
         Ok(out)
     }

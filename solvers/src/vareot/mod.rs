@@ -9,6 +9,7 @@
 //! (`save=PATH`, `load=PATH`).
 
 mod checkpoint;
+mod proposal;
 mod settings;
 mod train;
 

@@ -2,10 +2,11 @@
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarMap;
-use eot_datasets::{SuiteRng, substream};
+use eot_datasets::substream;
 
 use super::VarEotSettings;
-use crate::neural::{Mlp, Trainer, normals};
+use super::proposal::Proposal;
+use crate::neural::{Mlp, Trainer};
 use crate::{FitData, FitReport, SolverError, minibatch};
 
 /// The trained networks (EMA weights) and how training went.
@@ -15,25 +16,37 @@ pub(crate) struct Trained {
     pub report: FitReport,
 }
 
+/// One training step's data, float32 on the training device except `log_w` (float64).
+pub(crate) struct Batch {
+    /// Source points `(B, D)`.
+    pub x: Tensor,
+    /// Target points `(B, D)`.
+    pub y: Tensor,
+    /// The K proposals of each source point, `(B * K, D)`.
+    pub proposals: Tensor,
+    /// Their importance log-weights `(B, K)`.
+    pub log_w: Tensor,
+}
+
 /// One mini-batch of the loss
-/// `eps [mean_x xi(x) + mean_x exp(log mean_k exp(f(x + sqrt(eps) z_k)/eps) - xi(x))] - mean_y f(y)`.
+/// `eps [mean_x xi(x) + mean_x exp(log mean_k w_k exp(f(y_k)/eps) - xi(x))] - mean_y f(y)`,
+/// `y_k` the K proposals of `x` (`(B * K, D)`) and `log w_k` their importance log-weights
+/// (`(B, K)`; all 0 for the authors' proposals `y_k = x + sqrt(eps) z_k`).
 ///
 /// The inner mean over the K proposals is a log-sum-exp in float64, so the only exponential taken
-/// is of the per-x variational gap `a = log mean_k exp(f/eps) - xi`; above `clamp` it continues as
-/// its tangent line. Returns the loss and how many x were past the clamp.
+/// is of the per-x variational gap `a = log mean_k w_k exp(f/eps) - xi`; above `clamp` it
+/// continues as its tangent line. Returns the loss and how many x were past the clamp.
 pub(crate) fn loss(
     f: &Mlp,
     xi: &Mlp,
-    x: &Tensor,
-    y: &Tensor,
-    z: &Tensor,
+    batch: &Batch,
     eps: f64,
     clamp: f64,
 ) -> Result<(Tensor, usize), SolverError> {
-    let (b, k, d) = z.dims3()?;
-    let proposals = x.unsqueeze(1)?.broadcast_add(&(z * eps.sqrt())?)?.reshape((b * k, d))?;
-    let out = f.forward(&Tensor::cat(&[&proposals, y], 0)?)?.to_dtype(DType::F64)?;
-    let fz = (out.narrow(0, 0, b * k)?.reshape((b, k))? / eps)?;
+    let Batch { x, y, proposals, log_w } = batch;
+    let (b, k) = log_w.dims2()?;
+    let out = f.forward(&Tensor::cat(&[proposals, y], 0)?)?.to_dtype(DType::F64)?;
+    let fz = ((out.narrow(0, 0, b * k)?.reshape((b, k))? / eps)? + log_w)?;
     let f_y = out.narrow(0, b * k, y.dim(0)?)?;
     let log_mean = (fz.log_sum_exp(1)? - (k as f64).ln())?;
     let xi_x = xi.forward(x)?.to_dtype(DType::F64)?;
@@ -59,10 +72,18 @@ pub(crate) fn train(
     let f = Mlp::init(&shape, "f", &vars, &mut rng, device)?;
     let xi = Mlp::init(&shape, "xi", &vars, &mut rng, device)?;
     let mut trainer = Trainer::new("vareot", &vars, &s.trainer)?;
+    let proposal = Proposal::new(s.target_proposals, s.proposals, data.target, eps)?;
     let (mut clamped, mut last) = (0usize, f64::NAN);
     for _ in 0..s.steps {
-        let (x, y, z) = batch(s, data, dim, &mut rng, device)?;
-        let (l, c) = loss(&f, &xi, &x, &y, &z, eps, s.clamp)?;
+        let (xs, ys) = minibatch::draw(data, s.batch, &mut rng);
+        let draws = proposal.draw(&xs, s.proposals, &mut rng);
+        let batch = Batch {
+            x: minibatch::tensor(&xs, DType::F32, device)?,
+            y: minibatch::tensor(&ys, DType::F32, device)?,
+            proposals: Tensor::from_vec(draws.points, (s.batch * s.proposals, dim), device)?,
+            log_w: Tensor::from_vec(draws.log_w, (s.batch, s.proposals), device)?,
+        };
+        let (l, c) = loss(&f, &xi, &batch, eps, s.clamp)?;
         clamped += c;
         last = trainer.step(&l)?;
         if s.progress {
@@ -83,17 +104,4 @@ pub(crate) fn train(
         xi: Mlp::from_tensors(&shape, "xi", &ema, device)?,
         report,
     })
-}
-
-/// Source, target and the `(batch, K, D)` proposal noise of one step, float32.
-fn batch(
-    s: &VarEotSettings,
-    data: &FitData,
-    dim: usize,
-    rng: &mut SuiteRng,
-    device: &Device,
-) -> Result<(Tensor, Tensor, Tensor), SolverError> {
-    let (x, y) = minibatch::draw(data, s.batch, rng);
-    let z = normals(&[s.batch, s.proposals, dim], rng, device)?;
-    Ok((minibatch::tensor(&x, DType::F32, device)?, minibatch::tensor(&y, DType::F32, device)?, z))
 }
