@@ -12,6 +12,16 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The body of every binary's `main`: [`init`], then `run` on the parsed arguments; an error is
+/// printed with its context chain and exits with status 1.
+pub fn main<A: clap::Parser>(run: impl FnOnce(A) -> anyhow::Result<()>) {
+    init();
+    if let Err(e) = run(A::parse()) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
 /// Sets `CANDLE_NUM_THREADS=1` unless the user chose a value. Call first thing in `main`, while
 /// the process is still single-threaded (the only time changing the environment is sound).
 pub fn init() {

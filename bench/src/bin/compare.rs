@@ -83,11 +83,7 @@ struct Args {
 }
 
 fn main() {
-    eot_bench::runtime::init();
-    if let Err(e) = run(Args::parse()) {
-        eprintln!("error: {e:#}");
-        std::process::exit(1);
-    }
+    eot_bench::runtime::main::<Args>(run);
 }
 
 fn run(args: Args) -> Result<()> {

@@ -97,11 +97,7 @@ enum Command {
 }
 
 fn main() {
-    eot_bench::runtime::init();
-    if let Err(e) = run(Cli::parse()) {
-        eprintln!("error: {e:#}");
-        std::process::exit(1);
-    }
+    eot_bench::runtime::main::<Cli>(run);
 }
 
 fn run(cli: Cli) -> Result<()> {

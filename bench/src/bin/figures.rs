@@ -56,11 +56,7 @@ const FAN_QUERIES: [(f64, f64, (u8, u8, u8)); 4] = [
 ];
 
 fn main() {
-    eot_bench::runtime::init();
-    if let Err(e) = run(Args::parse()) {
-        eprintln!("error: {e:#}");
-        std::process::exit(1);
-    }
+    eot_bench::runtime::main::<Args>(run);
 }
 
 fn run(args: Args) -> Result<()> {

@@ -1,6 +1,6 @@
 use crate::neural::{
     INFERENCE_KEYS, InferenceSettings, MlpShape, NET_KEYS, NetSettings, TRAINER_KEYS,
-    TrainerSettings,
+    TrainerSettings, auto_step,
 };
 use crate::options::{require_nonzero, require_positive};
 use crate::{Options, SolverError};
@@ -133,7 +133,7 @@ impl EgnotSettings {
 
     /// The training chains' step size at `eps`.
     pub fn train_step_size(&self, eps: f64) -> f64 {
-        self.train_langevin_step.unwrap_or(0.01 * eps)
+        self.train_langevin_step.unwrap_or(auto_step(eps))
     }
 
     /// The potential's shape for inputs of dimension `dim`.

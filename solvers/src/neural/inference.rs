@@ -43,6 +43,11 @@ impl Default for InferenceSettings {
     }
 }
 
+/// The Langevin step when none is given: `0.01 * eps` (see [`InferenceSettings::langevin_step`]).
+pub fn auto_step(eps: f64) -> f64 {
+    0.01 * eps
+}
+
 /// Option keys read by [`InferenceSettings::take`].
 pub const INFERENCE_KEYS: &[&str] =
     &["sampler", "langevin_steps", "langevin_step", "snis_proposals", "map_draws"];
@@ -93,7 +98,7 @@ impl InferenceSettings {
 
     /// The Langevin step size at `eps`.
     pub fn step_size(&self, eps: f64) -> f64 {
-        self.langevin_step.unwrap_or(0.01 * eps)
+        self.langevin_step.unwrap_or(auto_step(eps))
     }
 
     /// Every setting as `(key, value)`, for reports.

@@ -22,7 +22,7 @@ mod trainer;
 pub use activation::Activation;
 pub use checkpoint::Checkpoint;
 pub use ema::Ema;
-pub use inference::{INFERENCE_KEYS, InferenceSettings, SamplerKind};
+pub use inference::{INFERENCE_KEYS, InferenceSettings, SamplerKind, auto_step};
 pub use langevin::{Langevin, langevin};
 pub use mala::{Mala, MalaDraws, mala};
 pub use mlp::{Mlp, MlpShape};

@@ -56,19 +56,17 @@ impl Proposal {
         let log_prior_norm = -0.5 * d as f64 * (2.0 * std::f64::consts::PI * eps).ln();
         for xi in x.rows() {
             let from_target = self.target.as_ref().map(|t| t.sample(self.from_target, rng));
+            let mut y = vec![0.0; d];
             for j in 0..k {
-                let y: Vec<f64> = match &from_target {
+                match &from_target {
                     Some(t) if j >= k - self.from_target => {
-                        t.row(j - (k - self.from_target)).to_vec()
+                        y.copy_from_slice(t.row(j - (k - self.from_target)))
                     }
-                    _ => xi
-                        .iter()
-                        .map(|c| {
-                            let z: f64 = StandardNormal.sample(rng);
-                            c + eps.sqrt() * z
-                        })
-                        .collect(),
-                };
+                    _ => y.iter_mut().zip(xi).for_each(|(v, c)| {
+                        let z: f64 = StandardNormal.sample(rng);
+                        *v = c + eps.sqrt() * z;
+                    }),
+                }
                 log_w.push(self.log_weight(xi, &y, log_prior_norm));
                 points.extend(y.iter().map(|v| *v as f32));
             }
