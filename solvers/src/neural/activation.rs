@@ -17,7 +17,7 @@ impl Activation {
     /// Applies the nonlinearity elementwise.
     pub fn apply(self, x: &Tensor) -> candle_core::Result<Tensor> {
         match self {
-            Activation::Silu => x.silu(),
+            Activation::Silu => super::silu::silu(x),
             Activation::Relu => x.relu(),
             Activation::Tanh => x.tanh(),
             Activation::Gelu => x.gelu(),

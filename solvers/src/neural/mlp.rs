@@ -120,7 +120,7 @@ impl Mlp {
         let last = self.layers.len() - 1;
         let mut h = x.clone();
         for (i, (w, b)) in self.layers.iter().enumerate() {
-            h = h.matmul(&w.t()?)?.broadcast_add(b)?;
+            h = super::bias::add_bias(&h.matmul(&w.t()?)?, b)?;
             if i < last {
                 h = self.activation.apply(&h)?;
             }

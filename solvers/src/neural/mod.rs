@@ -7,6 +7,7 @@
 //! float64 and in the log domain by the solvers.
 
 mod activation;
+mod bias;
 mod checkpoint;
 mod ema;
 mod inference;
@@ -16,6 +17,7 @@ mod mlp;
 mod net;
 mod normals;
 mod plan;
+mod silu;
 mod snis;
 mod trainer;
 
