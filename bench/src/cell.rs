@@ -3,9 +3,11 @@
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use eot_datasets::{BenchmarkPair, GroundTruth, Moments, Points, pair_by_name, substream};
+use eot_datasets::{
+    BenchmarkPair, GroundTruth, Moments, Points, SuiteRng, pair_by_name, substream,
+};
 use eot_metrics::{bw2_uvp, cbw2_uvp};
-use eot_solvers::{Eps, FitData, FittedPlan, Options, Registry};
+use eot_solvers::{Eps, FitData, FittedPlan, Options, Registry, SolverError};
 
 use crate::memory;
 use crate::sample_metrics::{MetricSet, columns};
@@ -47,12 +49,38 @@ pub struct CellResult {
     pub peak_mib: Option<f64>,
     pub iterations: usize,
     pub converged: bool,
-    pub dual_value: f64,
+    /// `None` when the fit diverged.
+    pub dual_value: Option<f64>,
     pub settings: Vec<(String, String)>,
     /// The sample-metric columns asked for (`compare --metrics`), in order; empty by default.
     pub metrics: Vec<(String, Option<f64>)>,
     /// The solver's own remarks on the fit (speed, clamping, Langevin evaluations, ...).
     pub notes: Vec<String>,
+}
+
+impl CellResult {
+    /// The row of a cell whose training diverged: no scores, `converged` false, and the
+    /// solver's message as its note, so one diverged cell does not end a long run.
+    pub fn diverged(spec: &CellSpec, settings: Vec<(String, String)>, message: String) -> Self {
+        CellResult {
+            spec: spec.clone(),
+            cbw2_uvp: None,
+            bw2_uvp: None,
+            fit_seconds: 0.0,
+            peak_mib: None,
+            iterations: 0,
+            converged: false,
+            dual_value: None,
+            settings,
+            metrics: Vec::new(),
+            notes: vec![format!("diverged: {message}")],
+        }
+    }
+}
+
+/// Whether `e` (anywhere in its chain) is a solver's divergence.
+pub fn is_divergence(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| matches!(c.downcast_ref::<SolverError>(), Some(SolverError::Diverged(_))))
 }
 
 /// Samples the pair, fits the solver and scores it (no sample-metric columns).
@@ -110,7 +138,7 @@ pub fn run_cell_with_metrics(
         peak_mib,
         iterations: report.iterations,
         converged: report.converged,
-        dual_value,
+        dual_value: Some(dual_value),
         settings: solver.settings(),
         metrics,
         notes: report.notes.clone(),
@@ -136,6 +164,29 @@ fn sample_metrics(
     columns(set, &x, &y_hat, &y, draws.as_ref(), seed)
 }
 
+/// The plan's closed-form conditional moments at each query when it has them, else the
+/// empirical moments of `k` draws per query, drawn for all queries in one call (the neural
+/// samplers then run every query's chains together, in large matrix products).
+fn conditional_estimates(
+    plan: &dyn FittedPlan,
+    queries: &Points,
+    k: usize,
+    rng: &mut SuiteRng,
+) -> Result<Vec<Moments>> {
+    let closed: Option<Vec<Moments>> =
+        queries.rows().map(|x| plan.conditional_moments(x)).collect();
+    if let Some(m) = closed {
+        return Ok(m);
+    }
+    let draws = plan.sample(queries, k, rng)?;
+    let d = queries.dim();
+    draws
+        .as_slice()
+        .chunks(k * d)
+        .map(|rows| Ok(Moments::empirical(&Points::new(rows.to_vec(), k, d)?)?))
+        .collect()
+}
+
 /// cBW2-UVP over fixed test points and BW2-UVP of the pushed-forward held-out source.
 fn score(
     pair: &dyn BenchmarkPair,
@@ -147,17 +198,9 @@ fn score(
     let target = truth.target_moments();
     let queries = pair.sample_source(sizes.queries, &mut substream(TEST_SEED, 3));
     let mut rng = substream(spec.seed, 4);
-    let mut pairs = Vec::with_capacity(queries.len());
-    for x in queries.rows() {
-        let estimate = match plan.conditional_moments(x) {
-            Some(m) => m,
-            None => {
-                let q = Points::new(x.to_vec(), 1, x.len())?;
-                Moments::empirical(&plan.sample(&q, sizes.samples_per_query, &mut rng)?)?
-            }
-        };
-        pairs.push((estimate, truth.conditional_moments(x)));
-    }
+    let estimates = conditional_estimates(plan, &queries, sizes.samples_per_query, &mut rng)?;
+    let pairs: Vec<(Moments, Moments)> =
+        estimates.into_iter().zip(queries.rows().map(|x| truth.conditional_moments(x))).collect();
     let cbw2 = cbw2_uvp(&pairs, target.variance())?;
     let pushed =
         plan.sample(&pair.sample_source(sizes.eval, &mut substream(TEST_SEED, 7)), 1, &mut rng)?;

@@ -9,4 +9,4 @@ pub mod sample_metrics;
 pub mod solver_opts;
 pub mod table;
 
-pub use cell::{CellResult, CellSpec, EvalSizes, run_cell, run_cell_with_metrics};
+pub use cell::{CellResult, CellSpec, EvalSizes, is_divergence, run_cell, run_cell_with_metrics};

@@ -48,7 +48,7 @@ pub fn results_table(results: &[CellResult]) -> anyhow::Result<Table> {
             opt(r.peak_mib, 1),
             Value::Int(r.iterations as i64),
             Value::text(if r.converged { "yes" } else { "no" }),
-            Value::float(r.dual_value, 4),
+            opt(r.dual_value, 4),
         ];
         row.extend(metric_values);
         t.push(row)?;

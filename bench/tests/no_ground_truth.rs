@@ -16,7 +16,7 @@ fn swiss_roll_cell_has_missing_quality_columns_and_a_finite_dual() {
     };
     let r = run_cell(&Registry::builtin(), &spec, Options::new()).unwrap();
     assert!(r.cbw2_uvp.is_none() && r.bw2_uvp.is_none());
-    assert!(r.converged && r.dual_value.is_finite());
+    assert!(r.converged && r.dual_value.is_some_and(f64::is_finite));
     let md = results_table(&[r]).unwrap().to_markdown();
     assert!(md.contains("| sinkhorn | swiss-roll | 2 | 0.100 | 0 | 500 | — | — |"), "{md}");
     let bad = CellSpec { dim: 3, ..spec };

@@ -165,7 +165,8 @@ fn bad_settings_are_refused_by_name() {
         ("activation", "sine"),
         ("clip", "-1"),
         ("beta2", "1.5"),
-        ("sampler", "gibbs"),
+        ("time_budget", "-3"),
+        ("clamp", "10000"),
     ] {
         let err = VarEotSettings::from_options(Options::new().with(key, value)).err().unwrap();
         assert!(err.to_string().contains(key), "{key}={value}: {err}");
@@ -180,7 +181,7 @@ fn a_diverging_run_stops_with_a_message() {
     let mut settings = small("snis");
     settings.trainer.learning_rate = 1e3;
     settings.trainer.clip = None;
-    settings.clamp = 1e4;
+    settings.clamp = 700.0;
     let err = VarEotSolver::new(settings)
         .unwrap()
         .fit_plan(&FitData::samples(&x, &y), Eps::new(0.1).unwrap(), 0)
@@ -215,4 +216,25 @@ fn mala_is_unbiased_where_unadjusted_langevin_is_not() {
     for k in 0..dim {
         assert!((m.cov[(k, k)] - eps).abs() < 0.04, "MALA variance {}", m.cov[(k, k)]);
     }
+}
+
+#[test]
+fn a_time_budget_stops_training_early_and_says_so() {
+    let pair = GmmPair::new(&GmmPairSettings::benchmark(2, 1.0)).unwrap();
+    let x = pair.sample_source(200, &mut substream(0, 1));
+    let y = pair.sample_target(200, &mut substream(0, 2));
+    let mut settings = small("snis");
+    settings.steps = 1_000_000;
+    settings.trainer.time_budget = Some(0.5);
+    let plan = VarEotSolver::new(settings)
+        .unwrap()
+        .fit_plan(&FitData::samples(&x, &y), Eps::new(1.0).unwrap(), 0)
+        .unwrap();
+    let report = plan.report();
+    assert!(report.iterations > 0 && report.iterations < 1_000_000, "{report:?}");
+    assert!(
+        report.notes.iter().any(|n| n.starts_with("stopped by the time budget of 0.5 s")),
+        "{:?}",
+        report.notes
+    );
 }

@@ -8,7 +8,9 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use eot_bench::sample_metrics::{COMPARE_METRICS, MetricSet};
 use eot_bench::solver_opts::{owned_option, solver_options};
-use eot_bench::{CellSpec, EvalSizes, run_cell_with_metrics, table::results_table};
+use eot_bench::{
+    CellResult, CellSpec, EvalSizes, is_divergence, run_cell_with_metrics, table::results_table,
+};
 use eot_solvers::Registry;
 
 #[derive(Parser, Debug)]
@@ -127,7 +129,16 @@ fn run(args: Args) -> Result<()> {
             spec.eps,
             spec.seed
         );
-        let r = run_cell_with_metrics(&registry, spec, options, &metric_set)?;
+        let r = match run_cell_with_metrics(&registry, spec, options.clone(), &metric_set) {
+            Ok(r) => r,
+            Err(e) if is_divergence(&e) => {
+                eprintln!("diverged: {e:#}");
+                let settings = registry.build(&spec.solver, options)?.settings();
+                results.push(CellResult::diverged(spec, settings, format!("{e:#}")));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         eprintln!(
             "{:.2}s, cBW2-UVP {}",
             r.fit_seconds,

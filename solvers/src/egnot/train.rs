@@ -30,7 +30,7 @@ pub(crate) fn train(
     };
     let mut replay = Replay::new(dim, s.buffer);
     let mut last = f64::NAN;
-    for _ in 0..s.steps {
+    while trainer.keep_going(s.steps) {
         let (x, y) = minibatch::draw(data, s.batch, &mut rng);
         let fresh: Vec<f32> = x.as_slice().iter().map(|v| *v as f32).collect();
         let (centres, starts) = replay.starts(&fresh, s.replay, &mut rng);
@@ -47,10 +47,13 @@ pub(crate) fn train(
             trainer.progress(s.steps, "surrogate loss", last);
         }
     }
-    let evaluations = s.steps * s.batch * s.train_langevin_steps;
-    let report = trainer.report(vec![
-        format!("Langevin gradient evaluations in training: {evaluations}"),
-        format!("last surrogate loss {last:.5}"),
-    ]);
+    let evaluations = trainer.steps_taken() * s.batch * s.train_langevin_steps;
+    let report = trainer.report(
+        s.steps,
+        vec![
+            format!("Langevin gradient evaluations in training: {evaluations}"),
+            format!("last surrogate loss {last:.5}"),
+        ],
+    );
     Ok((Mlp::from_tensors(&shape, "f", &trainer.ema().tensors(), device)?, report))
 }

@@ -16,29 +16,30 @@ pub struct TrainerSettings {
     pub clip: Option<f64>,
     /// EMA decay of the weights used at inference (see [`Ema`]).
     pub ema_decay: f64,
+    /// Wall-clock seconds after which training stops early (`None`: run every step). For
+    /// comparisons at equal time; a budget that cuts training short makes the result depend on
+    /// the machine's speed, so the report says where it stopped.
+    pub time_budget: Option<f64>,
 }
 
 /// Option keys read by [`TrainerSettings::take`].
 pub const TRAINER_KEYS: &[&str] =
-    &["learning_rate", "beta1", "beta2", "weight_decay", "clip", "ema"];
+    &["learning_rate", "beta1", "beta2", "weight_decay", "clip", "ema", "time_budget"];
 
 impl TrainerSettings {
-    /// Reads the keys of [`TRAINER_KEYS`], each defaulting to `d`'s value; `clip` is a number
-    /// or `none`.
+    /// Reads the keys of [`TRAINER_KEYS`], each defaulting to `d`'s value; `clip` and
+    /// `time_budget` (seconds) are a number or `none`.
     pub fn take(o: &mut Options, d: &TrainerSettings) -> Result<Self, SolverError> {
-        let clip = o.take("clip", d.clip.map_or("none".to_string(), |c| c.to_string()))?;
+        let clip = take_or_none(o, "clip", d.clip)?;
+        let time_budget = take_or_none(o, "time_budget", d.time_budget)?;
         Ok(TrainerSettings {
             learning_rate: o.take("learning_rate", d.learning_rate)?,
             beta1: o.take("beta1", d.beta1)?,
             beta2: o.take("beta2", d.beta2)?,
             weight_decay: o.take("weight_decay", d.weight_decay)?,
-            clip: match clip.as_str() {
-                "none" => None,
-                v => Some(v.parse().map_err(|_| {
-                    SolverError::setting("clip", format!("'{v}': expected none or a number"))
-                })?),
-            },
+            clip,
             ema_decay: o.take("ema", d.ema_decay)?,
+            time_budget,
         })
     }
 
@@ -51,6 +52,7 @@ impl TrainerSettings {
             ("weight_decay", self.weight_decay.to_string()),
             ("clip", self.clip.map_or("none".into(), |c| c.to_string())),
             ("ema", self.ema_decay.to_string()),
+            ("time_budget", self.time_budget.map_or("none".into(), |t| format!("{t} s"))),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -71,7 +73,22 @@ impl TrainerSettings {
         if let Some(c) = self.clip {
             require_positive("clip", c)?;
         }
+        if let Some(t) = self.time_budget {
+            require_positive("time_budget", t)?;
+        }
         Ok(())
+    }
+}
+
+/// A number, or `none` for `None`.
+fn take_or_none(o: &mut Options, key: &str, d: Option<f64>) -> Result<Option<f64>, SolverError> {
+    let v = o.take(key, d.map_or("none".to_string(), |c| c.to_string()))?;
+    match v.as_str() {
+        "none" => Ok(None),
+        v => v
+            .parse()
+            .map(Some)
+            .map_err(|_| SolverError::setting(key, format!("'{v}': expected none or a number"))),
     }
 }
 
@@ -83,6 +100,7 @@ pub struct Trainer {
     vars: Vec<Var>,
     opt: AdamW,
     clip: Option<f64>,
+    time_budget: Option<f64>,
     ema: Ema,
     step: usize,
     clipped: usize,
@@ -113,6 +131,7 @@ impl Trainer {
             opt: AdamW::new(list.clone(), params)?,
             vars: list,
             clip: s.clip,
+            time_budget: s.time_budget,
             ema: Ema::new(vars, s.ema_decay)?,
             step: 0,
             clipped: 0,
@@ -161,6 +180,18 @@ impl Trainer {
         )))
     }
 
+    /// Whether the next of `total` steps should run: false once `total` steps are done or the
+    /// time budget is spent.
+    pub fn keep_going(&self, total: usize) -> bool {
+        self.step < total
+            && self.time_budget.is_none_or(|t| self.started.elapsed().as_secs_f64() < t)
+    }
+
+    /// Steps taken so far.
+    pub fn steps_taken(&self) -> usize {
+        self.step
+    }
+
     /// Changes the learning rate (for schedules).
     pub fn set_learning_rate(&mut self, lr: f64) {
         self.opt.set_learning_rate(lr);
@@ -178,14 +209,18 @@ impl Trainer {
         }
     }
 
-    /// The fit report: steps, speed and clipping, around the solver's own `notes`.
-    pub fn report(&self, notes: Vec<String>) -> FitReport {
+    /// The fit report: steps, speed and clipping, around the solver's own `notes`; `total` is
+    /// the number of steps asked for (fewer ran if the time budget ran out).
+    pub fn report(&self, total: usize, notes: Vec<String>) -> FitReport {
         let seconds = self.started.elapsed().as_secs_f64();
         let steps = self.step;
         let mut all = vec![format!(
             "steps per second {:.2} ({steps} steps in {seconds:.1} s)",
             steps as f64 / seconds
         )];
+        if let Some(t) = self.time_budget.filter(|_| steps < total) {
+            all.push(format!("stopped by the time budget of {t} s after {steps} of {total} steps"));
+        }
         all.extend(notes);
         all.push(format!("gradient clipped in {} of {steps} steps", self.clipped));
         FitReport { iterations: steps, converged: true, final_error: None, notes: all }

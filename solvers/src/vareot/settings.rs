@@ -58,6 +58,7 @@ impl Default for VarEotSettings {
                 weight_decay: 1e-4,
                 clip: Some(1.0),
                 ema_decay: 0.999,
+                time_budget: None,
             },
             clamp: 30.0,
             inference: InferenceSettings::default(),
@@ -68,6 +69,9 @@ impl Default for VarEotSettings {
         }
     }
 }
+
+/// The largest clamp whose `exp` is finite in float64, with a margin for the tangent's slope.
+const MAX_CLAMP: f64 = 700.0;
 
 const OWN_KEYS: &[&str] = &[
     "steps",
@@ -106,12 +110,20 @@ impl VarEotSettings {
         Ok(s)
     }
 
-    /// Refuses zero sizes, bad optimiser values and a non-positive clamp.
+    /// Refuses zero sizes, bad optimiser values and a clamp outside `(0, 700]`.
     pub fn validate(&self) -> Result<(), SolverError> {
         require_nonzero("steps", self.steps)?;
         require_nonzero("batch", self.batch)?;
         require_nonzero("proposals", self.proposals)?;
         require_positive("clamp", self.clamp)?;
+        // exp(clamp) scales the tangent line: past ~709 it is infinite in float64 and every
+        // loss would be NaN from the first step.
+        if self.clamp > MAX_CLAMP {
+            return Err(SolverError::setting(
+                "clamp",
+                format!("{} is above {MAX_CLAMP} (exp overflows float64)", self.clamp),
+            ));
+        }
         if !(0.0..1.0).contains(&self.target_proposals) {
             return Err(SolverError::setting(
                 "target_proposals",

@@ -74,7 +74,7 @@ pub(crate) fn train(
     let mut trainer = Trainer::new("vareot", &vars, &s.trainer)?;
     let proposal = Proposal::new(s.target_proposals, s.proposals, data.target, eps)?;
     let (mut clamped, mut last) = (0usize, f64::NAN);
-    for _ in 0..s.steps {
+    while trainer.keep_going(s.steps) {
         let (xs, ys) = minibatch::draw(data, s.batch, &mut rng);
         let draws = proposal.draw(&xs, s.proposals, &mut rng);
         let batch = Batch {
@@ -91,14 +91,17 @@ pub(crate) fn train(
         }
     }
     let ema = trainer.ema().tensors();
-    let report = trainer.report(vec![
-        format!("last mini-batch loss {last:.5}"),
-        format!(
-            "exponent past the clamp {} for {clamped} of {} source points",
-            s.clamp,
-            s.steps * s.batch
-        ),
-    ]);
+    let report = trainer.report(
+        s.steps,
+        vec![
+            format!("last mini-batch loss {last:.5}"),
+            format!(
+                "exponent past the clamp {} for {clamped} of {} source points",
+                s.clamp,
+                trainer.steps_taken() * s.batch
+            ),
+        ],
+    );
     Ok(Trained {
         f: Mlp::from_tensors(&shape, "f", &ema, device)?,
         xi: Mlp::from_tensors(&shape, "xi", &ema, device)?,
