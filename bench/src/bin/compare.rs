@@ -105,6 +105,8 @@ fn run(args: Args) -> Result<()> {
             bail!("{flag} must be >= 2, got {v}");
         }
     }
+    // The tree as it is when the run starts: edits made during a long run are not in it.
+    let commit = eot_bench::provenance::commit();
     let registry = Registry::builtin();
     let sizes = EvalSizes {
         train: args.n,
@@ -149,7 +151,7 @@ fn run(args: Args) -> Result<()> {
     let table = results_table(&results)?;
     println!("{}", table.to_markdown());
     table.write_csv(&args.out)?;
-    let provenance = provenance(&args, &results);
+    let provenance = provenance(&args, &results, &commit);
     println!("{provenance}");
     let meta = args.out.with_extension("provenance.txt");
     std::fs::write(&meta, &provenance).with_context(|| format!("writing {}", meta.display()))?;
@@ -241,9 +243,8 @@ fn cells(args: &Args, sizes: EvalSizes) -> Vec<CellSpec> {
 }
 
 /// Seeds, settings and versions behind the figures (printed, and written beside the CSV).
-fn provenance(args: &Args, results: &[eot_bench::CellResult]) -> String {
+fn provenance(args: &Args, results: &[eot_bench::CellResult], commit: &str) -> String {
     let threads = if args.threads == 0 { rayon::current_num_threads() } else { args.threads };
-    let commit = eot_bench::provenance::commit();
     let mut lines = vec![format!(
         "Provenance: eot-bench {} (commit {commit}), seeds {:?}, n={}, queries={}, samples={}, eval={}, threads={threads}, device={}\n\
          Sample metrics: {:?} on {} held-out points per side (exact W2 up to {} points; sliced W2 with {} directions; \

@@ -22,7 +22,7 @@ use eot_solvers::{Eps, FitData, FittedPlan, Registry};
 )]
 struct Args {
     /// Solvers, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "vareot,gmm,sinkhorn")]
+    #[arg(long, value_delimiter = ',', default_value = "vareot,egnot,gmm,sinkhorn")]
     solvers: Vec<String>,
     /// Regularisers eps (cost |x-y|^2/2).
     #[arg(long, value_delimiter = ',', default_value = "0.1,1")]
@@ -60,6 +60,8 @@ fn main() {
 }
 
 fn run(args: Args) -> Result<()> {
+    // The tree as it is when the run starts: edits made during a long run are not in it.
+    let commit = eot_bench::provenance::commit();
     let registry = Registry::builtin();
     let mut table = Table::new(["solver", "eps", "seed", "W2^2", "BW2-UVP %", "energy", "fit s"]);
     let mut panels = Vec::new();
@@ -94,7 +96,7 @@ fn run(args: Args) -> Result<()> {
         "Provenance: eot-bench {} (commit {}), seed {}, n={}, eval={}; W2^2 exact (cost |x-y|^2) \
          between {} pushed-forward and {} held-out target points",
         env!("CARGO_PKG_VERSION"),
-        eot_bench::provenance::commit(),
+        commit,
         args.seed,
         args.n,
         args.eval,

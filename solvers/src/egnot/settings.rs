@@ -6,7 +6,8 @@ use crate::options::{require_nonzero, require_positive};
 use crate::{Options, SolverError};
 
 /// Settings of [`super::EgnotSolver`]; [`EgnotSettings::validate`] refuses bad values.
-/// Defaults are the authors' 2-D ones (DESIGN §3.2) except the CPU-sized `steps` and `batch`.
+/// Defaults are the authors' 2-D ones (DESIGN §3.2) except the CPU-sized `steps` and `batch`,
+/// the learning rate that goes with fewer steps and a cap on the training chains' step.
 #[derive(Clone, Debug)]
 pub struct EgnotSettings {
     /// The potential's architecture (the same MLP as VarEOT).

@@ -7,6 +7,8 @@
 use candle_core::{CpuStorage, CustomOp2, DType, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
+use super::silu::f32_slice;
+
 /// Rows per parallel work item (a few hundred KiB of a 256-wide float32 matrix).
 const ROWS: usize = 512;
 
@@ -38,8 +40,8 @@ impl CustomOp2 for BiasAdd {
         if bl.shape().dims() != [out] {
             candle_core::bail!("bias-add: bias {:?} for {out} columns", bl.shape());
         }
-        let h = f32_slice(hs, hl)?;
-        let b = f32_slice(bs, bl)?;
+        let h = f32_slice(hs, hl, "bias-add")?;
+        let b = f32_slice(bs, bl, "bias-add")?;
         let mut res = vec![0f32; h.len()];
         res.par_chunks_mut(ROWS * out).zip(h.par_chunks(ROWS * out)).for_each(|(r, h)| {
             for (r, h) in r.chunks_exact_mut(out).zip(h.chunks_exact(out)) {
@@ -65,7 +67,7 @@ impl CustomOp2 for BiasAdd {
             let candle_core::Storage::Cpu(storage) = &*storage else {
                 candle_core::bail!("bias-add: gradient is not on the CPU");
             };
-            column_sums(f32_slice(storage, layout)?, out)
+            column_sums(f32_slice(storage, layout, "bias-add")?, out)
         };
         let db = Tensor::from_vec(sums, out, b.device())?;
         Ok((Some(grad), Some(db)))
@@ -94,16 +96,6 @@ fn column_sums(m: &[f32], out: usize) -> Vec<f32> {
         }
     }
     total.into_iter().map(|v| v as f32).collect()
-}
-
-fn f32_slice<'a>(storage: &'a CpuStorage, layout: &Layout) -> candle_core::Result<&'a [f32]> {
-    let Some((start, end)) = layout.contiguous_offsets() else {
-        candle_core::bail!("bias-add: argument must be contiguous");
-    };
-    let CpuStorage::F32(all) = storage else {
-        candle_core::bail!("bias-add: float32 only");
-    };
-    Ok(&all[start..end])
 }
 
 #[cfg(test)]

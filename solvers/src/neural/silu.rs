@@ -85,7 +85,8 @@ impl CustomOp2 for SiluGrad {
     }
 }
 
-fn f32_slice<'a>(
+/// The float32 data of a contiguous CPU tensor, or an error naming `op`.
+pub(super) fn f32_slice<'a>(
     storage: &'a CpuStorage,
     layout: &Layout,
     op: &str,
