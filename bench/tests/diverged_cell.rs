@@ -22,7 +22,9 @@ fn a_diverged_fit_is_recognised_and_tabled_without_scores() {
             .with("steps", "200")
     };
     let registry = Registry::builtin();
-    let err = run_cell(&registry, &spec, options()).err().expect("lr 1000 without clipping");
+    let Err(err) = run_cell(&registry, &spec, options()) else {
+        panic!("lr 1000 without clipping must diverge");
+    };
     assert!(is_divergence(&err), "{err:#}");
 
     let settings = registry.build("vareot", options()).unwrap().settings();
