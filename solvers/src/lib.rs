@@ -15,6 +15,7 @@ mod options;
 mod problem;
 mod real;
 mod registry;
+mod schedule;
 pub mod sinkhorn;
 mod solver;
 pub mod vareot;

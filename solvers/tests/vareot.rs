@@ -167,6 +167,7 @@ fn bad_settings_are_refused_by_name() {
         ("beta2", "1.5"),
         ("time_budget", "-3"),
         ("clamp", "10000"),
+        ("lr_decay", "sometimes"),
     ] {
         let err = VarEotSettings::from_options(Options::new().with(key, value)).err().unwrap();
         assert!(err.to_string().contains(key), "{key}={value}: {err}");

@@ -19,17 +19,6 @@ fn batch(
     Ok((minibatch::tensor(&x, DType::F64, device)?, minibatch::tensor(&y, DType::F64, device)?))
 }
 
-/// Constant for the first half of the steps, then a cosine decay to 1 %: the final steps
-/// average out mini-batch noise, which otherwise sets the accuracy floor.
-fn lr_factor(step: usize, steps: usize) -> f64 {
-    let half = steps / 2;
-    if step < half {
-        return 1.0;
-    }
-    let t = (step - half) as f64 / (steps - half).max(1) as f64;
-    0.01 + 0.99 * 0.5 * (1.0 + (std::f64::consts::PI * t).cos())
-}
-
 /// How much faster `log alpha` learns than `r` and `S`. At small eps in high D the optimal
 /// `log alpha_k` spread over tens of nats (a far component's weight carries the Gaussian factor
 /// `exp(-|y|^2 / (2 eps))` of the adjusted potential), while `r` and `S` move by O(1): with one
@@ -99,7 +88,7 @@ fn adam(
     let mut last = f64::NAN;
     let steps = settings.steps;
     for step in 0..steps {
-        let factor = lr_factor(step, steps);
+        let factor = crate::schedule::half_cosine(step, steps);
         opt.set_learning_rate(settings.learning_rate * factor);
         opt_alpha.set_learning_rate(alpha_lr * factor);
         let (x, y) = batch(data, settings.batch, rng, device)?;

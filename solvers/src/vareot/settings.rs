@@ -28,6 +28,9 @@ pub struct VarEotSettings {
     /// AdamW, clipping and EMA (authors: lr 3e-4, betas (0.7, 0.8), weight decay 1e-4, clip 1,
     /// EMA 0.999; default lr 1e-3 for the shorter run).
     pub trainer: TrainerSettings,
+    /// Hold the learning rate for the first half of `steps`, then decay it by a cosine to 1 %
+    /// (as LightSB does; default off, the authors use a constant rate).
+    pub lr_decay: bool,
     /// Largest exponent `log mean_k exp(f/eps) - xi` taken exactly; beyond it the exponential
     /// continues as its tangent line (finite, still pushing `xi` up). Authors: a clamp at 20..30.
     pub clamp: f64,
@@ -60,6 +63,7 @@ impl Default for VarEotSettings {
                 ema_decay: 0.999,
                 time_budget: None,
             },
+            lr_decay: false,
             clamp: 30.0,
             inference: InferenceSettings::default(),
             save: None,
@@ -78,6 +82,7 @@ const OWN_KEYS: &[&str] = &[
     "batch",
     "proposals",
     "target_proposals",
+    "lr_decay",
     "clamp",
     "save",
     "load",
@@ -97,6 +102,7 @@ impl VarEotSettings {
             proposals: o.take("proposals", d.proposals)?,
             target_proposals: o.take("target_proposals", d.target_proposals)?,
             trainer: TrainerSettings::take(&mut o, &d.trainer)?,
+            lr_decay: o.take("lr_decay", d.lr_decay)?,
             clamp: o.take("clamp", d.clamp)?,
             inference: InferenceSettings::take(&mut o)?,
             save: o.take_optional("save")?,
@@ -156,6 +162,7 @@ impl VarEotSettings {
         out.extend(self.trainer.describe());
         out.extend(
             [
+                ("lr_decay", self.lr_decay.to_string()),
                 ("clamp", self.clamp.to_string()),
                 ("precision", "f32 networks, f64 log-sum-exp".into()),
                 ("device", self.device.clone()),

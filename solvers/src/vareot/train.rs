@@ -75,6 +75,10 @@ pub(crate) fn train(
     let proposal = Proposal::new(s.target_proposals, s.proposals, data.target, eps)?;
     let (mut clamped, mut last) = (0usize, f64::NAN);
     while trainer.keep_going(s.steps) {
+        if s.lr_decay {
+            let factor = crate::schedule::half_cosine(trainer.steps_taken(), s.steps);
+            trainer.set_learning_rate(s.trainer.learning_rate * factor);
+        }
         let (xs, ys) = minibatch::draw(data, s.batch, &mut rng);
         let draws = proposal.draw(&xs, s.proposals, &mut rng);
         let batch = Batch {
