@@ -174,20 +174,28 @@ fn bad_settings_are_refused_by_name() {
     }
 }
 
-#[test]
-fn a_diverging_run_stops_with_a_message() {
-    let pair = GmmPair::new(&GmmPairSettings::benchmark(2, 0.1)).unwrap();
+/// Fits `settings` on 200 points per side of the D = 2 benchmark pair at `eps`.
+fn fit_small_cell(
+    settings: VarEotSettings,
+    eps: f64,
+) -> Result<eot_solvers::neural::NeuralPlan, eot_solvers::SolverError> {
+    let pair = GmmPair::new(&GmmPairSettings::benchmark(2, eps)).unwrap();
     let x = pair.sample_source(200, &mut substream(0, 1));
     let y = pair.sample_target(200, &mut substream(0, 2));
+    VarEotSolver::new(settings).unwrap().fit_plan(
+        &FitData::samples(&x, &y),
+        Eps::new(eps).unwrap(),
+        0,
+    )
+}
+
+#[test]
+fn a_diverging_run_stops_with_a_message() {
     let mut settings = small("snis");
     settings.trainer.learning_rate = 1e3;
     settings.trainer.clip = None;
     settings.clamp = 700.0;
-    let err = VarEotSolver::new(settings)
-        .unwrap()
-        .fit_plan(&FitData::samples(&x, &y), Eps::new(0.1).unwrap(), 0)
-        .err()
-        .expect("lr 1000 without clipping must diverge");
+    let err = fit_small_cell(settings, 0.1).err().expect("lr 1000 without clipping must diverge");
     assert!(err.to_string().contains("diverged"), "{err}");
 }
 
@@ -221,16 +229,10 @@ fn mala_is_unbiased_where_unadjusted_langevin_is_not() {
 
 #[test]
 fn a_time_budget_stops_training_early_and_says_so() {
-    let pair = GmmPair::new(&GmmPairSettings::benchmark(2, 1.0)).unwrap();
-    let x = pair.sample_source(200, &mut substream(0, 1));
-    let y = pair.sample_target(200, &mut substream(0, 2));
     let mut settings = small("snis");
     settings.steps = 1_000_000;
     settings.trainer.time_budget = Some(0.5);
-    let plan = VarEotSolver::new(settings)
-        .unwrap()
-        .fit_plan(&FitData::samples(&x, &y), Eps::new(1.0).unwrap(), 0)
-        .unwrap();
+    let plan = fit_small_cell(settings, 1.0).unwrap();
     let report = plan.report();
     assert!(report.iterations > 0 && report.iterations < 1_000_000, "{report:?}");
     assert!(
