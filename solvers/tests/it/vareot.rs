@@ -3,14 +3,7 @@
 //! potential is zero (the untrained solution, pi(.|x) = N(x, eps I)) is scored by the same code
 //! and must fail the same threshold, so the test can tell a trained solver from a wrong one.
 
-// As in the binaries (bench/src/runtime.rs): glibc hands the large freed tensors of every
-// network call back to the kernel; mimalloc keeps them (the sampling here ran at 50 % system time).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-mod common;
-
-use common::cbw2;
+use crate::common::cbw2;
 use std::collections::HashMap;
 
 use candle_core::{DType, Device, Tensor};

@@ -1,14 +1,7 @@
 //! EgNOT against ground truth on the D = 2, eps = 1 Gaussian-mixture pair, with the same small
 //! networks and scoring as VarEOT's test.
 
-// As in the binaries (bench/src/runtime.rs): glibc hands the large freed tensors of every
-// network call back to the kernel; mimalloc keeps them (the sampling here ran at 50 % system time).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-mod common;
-
-use common::cbw2;
+use crate::common::cbw2;
 use eot_datasets::{BenchmarkPair, GmmPair, GmmPairSettings, substream};
 use eot_solvers::egnot::{EgnotSettings, EgnotSolver};
 use eot_solvers::{Eps, Exactness, FitData, FittedPlan, Options};

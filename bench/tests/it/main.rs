@@ -1,0 +1,12 @@
+//! The bench crate's integration tests, built as one test binary: each file a module.
+//! One binary instead of one per file keeps the CI link step (and its disk use) small.
+
+mod compare_metrics;
+mod diverged_cell;
+mod eot_cli;
+mod eot_metric;
+mod gmm_gaussian_pair;
+mod gmm_ground_truth;
+mod no_ground_truth;
+mod registry;
+mod sinkhorn_ground_truth;

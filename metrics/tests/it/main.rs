@@ -1,0 +1,7 @@
+//! The metrics crate's integration tests, built as one test binary: each file a module.
+//! One binary instead of one per file keeps the CI link step (and its disk use) small.
+
+mod bures;
+mod closed_forms;
+mod pot_fixtures;
+mod properties;
