@@ -1,11 +1,15 @@
 //! The evaluation harness behind `compare` and `eot`: runs one (solver x dataset x D x eps x
 //! seed) cell against ground truth, and the helpers both binaries share.
 
+pub mod baseline;
 pub mod cell;
 pub mod memory;
+pub mod outputs;
 pub mod provenance;
+pub mod reference;
 pub mod runtime;
 pub mod sample_metrics;
+pub mod shard;
 pub mod solver_opts;
 pub mod table;
 

@@ -6,6 +6,17 @@ use crate::CellResult;
 
 /// The long table of `compare`.
 pub fn results_table(results: &[CellResult]) -> anyhow::Result<Table> {
+    long_table(results, None)
+}
+
+/// The long table with a first column `cell`: each row's index in the full grid, so that shards
+/// run on different machines merge back into the order of one run.
+pub fn indexed_table(results: &[(usize, CellResult)]) -> anyhow::Result<Table> {
+    let (index, rows): (Vec<usize>, Vec<CellResult>) = results.iter().cloned().unzip();
+    long_table(&rows, Some(&index))
+}
+
+fn long_table(results: &[CellResult], index: Option<&[usize]>) -> anyhow::Result<Table> {
     // Sample-metric columns: those of the first row (every row of a run has the same).
     let metric_names: Vec<String> =
         results.first().map_or(Vec::new(), |r| r.metrics.iter().map(|(n, _)| n.clone()).collect());
@@ -25,17 +36,22 @@ pub fn results_table(results: &[CellResult]) -> anyhow::Result<Table> {
         "dual (held-out)",
     ];
     let mut t = Table::new(
-        base.iter().map(|c| c.to_string()).chain(metric_names.iter().map(|n| metric_header(n))),
+        index
+            .map(|_| "cell".to_string())
+            .into_iter()
+            .chain(base.iter().map(|c| c.to_string()))
+            .chain(metric_names.iter().map(|n| metric_header(n))),
     );
     let opt = |v: Option<f64>, digits| v.map_or(Value::Missing, |x| Value::float(x, digits));
-    for r in results {
+    for (i, r) in results.iter().enumerate() {
         let mut metric_values = Vec::with_capacity(metric_names.len());
         for name in &metric_names {
             let v = r.metrics.iter().find(|(n, _)| n == name).and_then(|(_, v)| *v);
             metric_values.push(opt(v, 4));
         }
         let s = &r.spec;
-        let mut row = vec![
+        let mut row: Vec<Value> = index.map(|ix| Value::Int(ix[i] as i64)).into_iter().collect();
+        row.extend([
             Value::text(&s.solver),
             Value::text(&s.dataset),
             Value::Int(s.dim as i64),
@@ -49,7 +65,7 @@ pub fn results_table(results: &[CellResult]) -> anyhow::Result<Table> {
             Value::Int(r.iterations as i64),
             Value::text(if r.converged { "yes" } else { "no" }),
             opt(r.dual_value, 4),
-        ];
+        ]);
         row.extend(metric_values);
         t.push(row)?;
     }

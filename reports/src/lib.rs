@@ -3,6 +3,8 @@
 //! a table never shows NaN; a value that does not exist for a cell is [`Value::Missing`].
 
 pub mod figure;
+pub mod frame;
+pub mod summary;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -16,6 +18,8 @@ pub enum ReportError {
     NotFinite { column: String, value: f64 },
     #[error("cannot write {path}: {source}")]
     Io { path: String, source: std::io::Error },
+    #[error("table: {0}")]
+    Frame(String),
     #[error("cannot draw {path}: {message}")]
     Plot { path: String, message: String },
 }

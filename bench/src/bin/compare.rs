@@ -1,17 +1,27 @@
 //! `compare`: runs every (solver x dataset x D x eps x seed) cell, prints a markdown table and
-//! writes it as CSV. The default run (Sinkhorn on the Gaussian and Gaussian-mixture pairs,
-//! D in {2, 16, 64}, eps in {0.1, 1, 10}) finishes in a few minutes on 2 cores.
+//! writes the long table (CSV, Parquet), its summary tables (markdown) and the provenance. The
+//! default run (Sinkhorn and LightSB on the Gaussian and Gaussian-mixture pairs, D in {2, 16, 64},
+//! eps in {0.1, 1, 10}) finishes in a few minutes on 2 cores and refreshes the README's results.
+//! `--shard k/N` runs a slice of the grid, `--merge DIR` joins the slices; `--check-baseline`
+//! and `--update-baseline` hold a run against a committed baseline.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
+use eot_bench::baseline::{Baseline, Grid, TOLERANCE, regression_table};
+use eot_bench::outputs::{OutputPaths, refresh_readme, write_run};
+use eot_bench::reference::reference_seconds;
 use eot_bench::sample_metrics::{COMPARE_METRICS, MetricSet};
+use eot_bench::shard::{Shard, shard_files};
 use eot_bench::solver_opts::{owned_option, solver_options};
-use eot_bench::{
-    CellResult, CellSpec, EvalSizes, is_divergence, run_cell_with_metrics, table::results_table,
-};
+use eot_bench::table::indexed_table;
+use eot_bench::{CellResult, CellSpec, EvalSizes, is_divergence, run_cell_with_metrics};
+use eot_reports::frame::{concat_sorted, read_parquet, to_frame, write_parquet};
 use eot_solvers::Registry;
+
+/// Where the long table goes by default; only a run writing there refreshes the README.
+const DEFAULT_OUT: &str = "reports/results/compare.csv";
 
 #[derive(Parser, Debug)]
 #[command(about = "Compare EOT solvers against ground truth, cell by cell")]
@@ -79,9 +89,27 @@ struct Args {
     /// Draws of pi(.|x) per query for the diversity column.
     #[arg(long, default_value_t = 10)]
     diversity_draws: usize,
-    /// Where the CSV goes.
-    #[arg(long, default_value = "reports/results/compare.csv")]
+    /// Where the long table goes (CSV; the Parquet, summary and provenance files go beside it).
+    #[arg(long, default_value = DEFAULT_OUT)]
     out: PathBuf,
+    /// The README whose results block (between `<!-- compare:summary:start -->` and
+    /// `<!-- compare:summary:end -->`) a run writing to the default --out refreshes; `none`: never.
+    #[arg(long, default_value = "README.md")]
+    readme: String,
+    /// Run only slice k of N of the grid (cells k-1, k-1+N, ...) and write it as
+    /// OUT_STEM.shard-k-of-N.parquet beside --out; `--merge` joins the slices.
+    #[arg(long)]
+    shard: Option<Shard>,
+    /// Join the shard files in this folder into the tables of one run (runs no cell).
+    #[arg(long, conflicts_with = "shard")]
+    merge: Option<PathBuf>,
+    /// Fail, with a table of what regressed, when a cell is worse than in this baseline file
+    /// (quality beyond 25 % + 0.05 points, or fit time / reference kernel beyond 2.5x).
+    #[arg(long, conflicts_with_all = ["shard", "merge"])]
+    check_baseline: Option<PathBuf>,
+    /// Write this run's figures as the new baseline file.
+    #[arg(long, conflicts_with_all = ["shard", "merge", "check_baseline"])]
+    update_baseline: Option<PathBuf>,
 }
 
 fn main() {
@@ -94,6 +122,9 @@ fn run(args: Args) -> Result<()> {
             .num_threads(args.threads)
             .build_global()
             .context("--threads")?;
+    }
+    if let Some(dir) = &args.merge {
+        return merge(&args, dir);
     }
     for (flag, v) in [
         ("--n", args.n),
@@ -117,46 +148,168 @@ fn run(args: Args) -> Result<()> {
     let metric_set = metric_set(&args)?;
     let cells = cells(&args, sizes);
     check_grid(&registry, &args, &cells)?;
-    eprintln!("compare: {} cells", cells.len());
+    let baseline = match &args.check_baseline {
+        Some(path) => {
+            let b = Baseline::load(path)?;
+            b.check_grid(&grid(&args), path)?;
+            Some(b)
+        }
+        None => None,
+    };
+    let timed = baseline.is_some() || args.update_baseline.is_some();
+    let reference_before = if timed { Some(reference_seconds()?) } else { None };
+
+    let mine: Vec<(usize, &CellSpec)> =
+        cells.iter().enumerate().filter(|(i, _)| args.shard.is_none_or(|s| s.owns(*i))).collect();
+    eprintln!("compare: {} of {} cells", mine.len(), cells.len());
     let mut results = Vec::new();
-    for (i, spec) in cells.iter().enumerate() {
-        let options = solver_options(&args.opts, &spec.solver, &args.device)?;
-        eprint!(
-            "[{}/{}] {} {} D={} eps={} seed={} ... ",
-            i + 1,
-            cells.len(),
-            spec.solver,
-            spec.dataset,
-            spec.dim,
-            spec.eps,
-            spec.seed
-        );
-        let r = match run_cell_with_metrics(&registry, spec, options.clone(), &metric_set) {
-            Ok(r) => r,
-            Err(e) if is_divergence(&e) => {
-                eprintln!("diverged: {e:#}");
-                let settings = registry.build(&spec.solver, options)?.settings();
-                results.push(CellResult::diverged(spec, settings, format!("{e:#}")));
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        eprintln!(
-            "{:.2}s, cBW2-UVP {}",
-            r.fit_seconds,
-            r.cbw2_uvp.map_or("—".into(), |v| format!("{v:.3}%"))
-        );
-        results.push(r);
+    for (k, &(i, spec)) in mine.iter().enumerate() {
+        eprint!("[{}/{}] ", k + 1, mine.len());
+        results.push((i, run_one(&registry, &args, spec, &metric_set)?));
     }
-    let table = results_table(&results)?;
+    let cell_results: Vec<CellResult> = results.iter().map(|(_, r)| r.clone()).collect();
+    let table = indexed_table(&results)?;
+    let mut df = to_frame(&table)?;
+    let provenance = provenance(&args, &cell_results, &commit);
+
+    if let Some(shard) = args.shard {
+        let path = shard.path(&args.out);
+        write_parquet(&mut df, &path)?;
+        let meta = path.with_extension("provenance.txt");
+        std::fs::write(&meta, format!("Shard {shard} of the grid\n{provenance}"))
+            .with_context(|| format!("writing {}", meta.display()))?;
+        eprintln!("wrote {} and {}", path.display(), meta.display());
+        return Ok(());
+    }
     println!("{}", table.to_markdown());
-    table.write_csv(&args.out)?;
-    let provenance = provenance(&args, &results, &commit);
-    println!("{provenance}");
-    let meta = args.out.with_extension("provenance.txt");
-    std::fs::write(&meta, &provenance).with_context(|| format!("writing {}", meta.display()))?;
-    eprintln!("wrote {} and {}", args.out.display(), meta.display());
+    finish(&args, &mut df, &provenance)?;
+
+    if let Some(before) = reference_before {
+        let reference = (before + reference_seconds()?) / 2.0;
+        if let Some(path) = &args.update_baseline {
+            let command = std::env::args().collect::<Vec<_>>().join(" ");
+            Baseline::from_run(command, commit, grid(&args), reference, &cell_results)
+                .save(path)?;
+            eprintln!("wrote the baseline {} (reference kernel {reference:.4} s)", path.display());
+        }
+        if let (Some(b), Some(path)) = (&baseline, &args.check_baseline) {
+            check(b, path, &cell_results, reference)?;
+        }
+    }
     Ok(())
+}
+
+/// Fits and scores one cell; a diverged fit becomes a row with no scores.
+fn run_one(
+    registry: &Registry,
+    args: &Args,
+    spec: &CellSpec,
+    metric_set: &MetricSet,
+) -> Result<CellResult> {
+    let options = solver_options(&args.opts, &spec.solver, &args.device)?;
+    eprint!(
+        "{} {} D={} eps={} seed={} ... ",
+        spec.solver, spec.dataset, spec.dim, spec.eps, spec.seed
+    );
+    match run_cell_with_metrics(registry, spec, options.clone(), metric_set) {
+        Ok(r) => {
+            eprintln!(
+                "{:.2}s, cBW2-UVP {}",
+                r.fit_seconds,
+                r.cbw2_uvp.map_or("—".into(), |v| format!("{v:.3}%"))
+            );
+            Ok(r)
+        }
+        Err(e) if is_divergence(&e) => {
+            eprintln!("diverged: {e:#}");
+            let settings = registry.build(&spec.solver, options)?.settings();
+            Ok(CellResult::diverged(spec, settings, format!("{e:#}")))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Writes the tables of a whole run (or of merged shards) and refreshes the README when the run
+/// wrote to the default place.
+fn finish(args: &Args, df: &mut polars::prelude::DataFrame, provenance: &str) -> Result<()> {
+    let paths = OutputPaths::beside(&args.out);
+    let summary = write_run(df, &paths, provenance)?;
+    println!("{summary}");
+    println!("{provenance}");
+    eprintln!(
+        "wrote {}, {}, {} and {}",
+        paths.csv.display(),
+        paths.parquet.display(),
+        paths.summary.display(),
+        paths.provenance.display()
+    );
+    if args.readme != "none" && args.out == Path::new(DEFAULT_OUT) {
+        let first = provenance.lines().next().unwrap_or("");
+        let block = format!(
+            "Generated by `cargo run --release --bin compare` from `{}` (do not edit by hand).\n{first}\n\n{summary}",
+            paths.csv.display()
+        );
+        refresh_readme(Path::new(&args.readme), &block)?;
+        eprintln!("refreshed the results block of {}", args.readme);
+    }
+    Ok(())
+}
+
+/// `--merge DIR`: the shard files of DIR joined in grid order, written as one run's tables.
+fn merge(args: &Args, dir: &Path) -> Result<()> {
+    let files = shard_files(dir)?;
+    let frames: Vec<_> = files.iter().map(|f| read_parquet(f)).collect::<Result<_, _>>()?;
+    let mut df = concat_sorted(&frames, "cell")?;
+    let mut provenance = vec![format!(
+        "Merged from {} shards in {}: {}",
+        files.len(),
+        dir.display(),
+        files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")
+    )];
+    for f in &files {
+        let meta = f.with_extension("provenance.txt");
+        if let Ok(text) = std::fs::read_to_string(&meta) {
+            provenance.push(text);
+        }
+    }
+    finish(args, &mut df, &provenance.join("\n"))
+}
+
+/// What a baseline must share with this run.
+fn grid(args: &Args) -> Grid {
+    Grid {
+        solvers: args.solvers.clone(),
+        datasets: args.datasets.clone(),
+        dims: args.dims.clone(),
+        eps: args.eps.clone(),
+        seeds: args.seeds.clone(),
+        n: args.n,
+        queries: args.queries,
+        samples: args.samples,
+        eval: args.eval,
+    }
+}
+
+/// Fails with the table of regressed figures, naming each cell.
+fn check(b: &Baseline, path: &Path, results: &[CellResult], reference: f64) -> Result<()> {
+    let regressions = b.regressions(results, reference, &TOLERANCE)?;
+    eprintln!(
+        "baseline {}: {} cells checked, reference kernel {reference:.4} s (baseline {:.4} s)",
+        path.display(),
+        b.cells.len(),
+        b.reference_seconds
+    );
+    if regressions.is_empty() {
+        eprintln!("no regression against {}", path.display());
+        return Ok(());
+    }
+    println!("{}", regression_table(&regressions));
+    bail!(
+        "{} figure(s) regressed against {} (table above); if intended, record a new baseline \
+         with --update-baseline",
+        regressions.len(),
+        path.display()
+    )
 }
 
 /// Refuses, before anything runs, a grid with no cells or with a cell that cannot be built (an

@@ -1,0 +1,117 @@
+//! What `compare` writes: the long table (Parquet and CSV), its summary tables (markdown), the
+//! provenance, and the README's generated results block. Every path derives from `--out`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use eot_reports::frame::{write_csv, write_parquet};
+use eot_reports::summary::{Better, summarise};
+use polars::prelude::DataFrame;
+
+/// The summary tables: (column of the long table, heading, decimals).
+const SUMMARISED: [(&str, &str, usize); 3] = [
+    ("cBW2-UVP %", "cBW2-UVP % (lower is better)", 3),
+    ("BW2-UVP %", "BW2-UVP % of the pushed-forward source (lower is better)", 3),
+    ("fit s", "fit seconds (lower is better)", 2),
+];
+
+/// The README block `compare` rewrites, between these two lines.
+pub const README_START: &str = "<!-- compare:summary:start -->";
+pub const README_END: &str = "<!-- compare:summary:end -->";
+
+/// The files of one run, beside `--out` (`compare.csv`): `compare.parquet`,
+/// `compare_summary.md`, `compare.provenance.txt`.
+#[derive(Clone, Debug)]
+pub struct OutputPaths {
+    pub csv: PathBuf,
+    pub parquet: PathBuf,
+    pub summary: PathBuf,
+    pub provenance: PathBuf,
+}
+
+impl OutputPaths {
+    /// The paths beside `csv`.
+    pub fn beside(csv: &Path) -> Self {
+        let stem = csv.file_stem().map_or("compare".into(), |s| s.to_string_lossy().into_owned());
+        OutputPaths {
+            csv: csv.to_path_buf(),
+            parquet: csv.with_extension("parquet"),
+            summary: csv.with_file_name(format!("{stem}_summary.md")),
+            provenance: csv.with_extension("provenance.txt"),
+        }
+    }
+}
+
+/// The summary tables of the long table as markdown, one per summarised column present (a
+/// column with no value at all, e.g. cBW2-UVP on data without ground truth, is left out).
+pub fn summary_markdown(df: &DataFrame) -> Result<String> {
+    let mut out = String::new();
+    for (column, heading, digits) in SUMMARISED {
+        let present = df.column(column).is_ok_and(|c| c.null_count() < c.len());
+        if !present {
+            continue;
+        }
+        let summary = summarise(df, column)?;
+        let seeds = summary.stats.iter().flatten().flatten().map(|s| s.runs).max().unwrap_or(0);
+        let spread =
+            if seeds > 1 { format!(", mean ± std over {seeds} seeds") } else { String::new() };
+        let _ = writeln!(out, "**{heading}{spread}; best of each row in bold**\n");
+        out.push_str(&summary.to_markdown(Better::Lower, digits));
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// Writes the long table (CSV and Parquet), the summary markdown and the provenance; returns
+/// the summary markdown.
+pub fn write_run(df: &mut DataFrame, paths: &OutputPaths, provenance: &str) -> Result<String> {
+    write_csv(df, &paths.csv)?;
+    write_parquet(df, &paths.parquet)?;
+    let summary = summary_markdown(df)?;
+    std::fs::write(&paths.summary, &summary)
+        .with_context(|| format!("writing {}", paths.summary.display()))?;
+    std::fs::write(&paths.provenance, provenance)
+        .with_context(|| format!("writing {}", paths.provenance.display()))?;
+    Ok(summary)
+}
+
+/// Replaces the text between [`README_START`] and [`README_END`] in `readme` with `block`;
+/// refuses a README without the two markers rather than guessing where the results go.
+pub fn refresh_readme(readme: &Path, block: &str) -> Result<()> {
+    let text =
+        std::fs::read_to_string(readme).with_context(|| format!("reading {}", readme.display()))?;
+    let (Some(a), Some(b)) = (text.find(README_START), text.find(README_END)) else {
+        bail!("{}: no '{README_START}' ... '{README_END}' block to refresh", readme.display());
+    };
+    if b < a {
+        bail!("{}: '{README_END}' comes before '{README_START}'", readme.display());
+    }
+    let new = format!("{}{README_START}\n{}\n{}", &text[..a], block.trim_end(), &text[b..]);
+    std::fs::write(readme, new).with_context(|| format!("writing {}", readme.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_readme_block() {
+        let p = OutputPaths::beside(Path::new("r/compare.csv"));
+        assert_eq!(p.parquet, Path::new("r/compare.parquet"));
+        assert_eq!(p.summary, Path::new("r/compare_summary.md"));
+        assert_eq!(p.provenance, Path::new("r/compare.provenance.txt"));
+
+        let dir = std::env::temp_dir().join(format!("eot-readme-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let readme = dir.join("README.md");
+        std::fs::write(&readme, format!("top\n{README_START}\nold\n{README_END}\nbottom\n"))
+            .unwrap();
+        refresh_readme(&readme, "new table\n").unwrap();
+        let text = std::fs::read_to_string(&readme).unwrap();
+        assert_eq!(text, format!("top\n{README_START}\nnew table\n{README_END}\nbottom\n"));
+        std::fs::write(&readme, "no markers\n").unwrap();
+        assert!(refresh_readme(&readme, "x").is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,168 @@
+//! The long result table as a polars `DataFrame`: written as Parquet (for pandas/polars users and
+//! for merging shards) and CSV, read back, and concatenated. Column types follow the values: text
+//! columns become strings, integer columns `i64`, anything with a float `f64`; a
+//! [`Value::Missing`] becomes a null, never a NaN.
+
+use std::fs::File;
+use std::path::Path;
+
+use polars::prelude::{
+    AnyValue, Column, CsvWriter, DataFrame, DataType, ParquetReader, ParquetWriter, SerReader,
+    SerWriter, SortMultipleOptions,
+};
+
+use crate::{ReportError, Table, Value};
+
+/// The polars frame of `table`, one typed column per table column.
+pub fn to_frame(table: &Table) -> Result<DataFrame, ReportError> {
+    let columns: Vec<Column> = table
+        .columns()
+        .iter()
+        .enumerate()
+        .map(|(j, name)| column(name, table.rows().iter().map(|r| &r[j])))
+        .collect::<Result<_, _>>()?;
+    DataFrame::new(table.rows().len(), columns).map_err(|e| frame_error("building the table", e))
+}
+
+/// One typed column: the widest kind among its values (text > float > integer).
+fn column<'a>(
+    name: &str,
+    values: impl Iterator<Item = &'a Value> + Clone,
+) -> Result<Column, ReportError> {
+    let has = |f: fn(&Value) -> bool| values.clone().any(f);
+    let name = name.into();
+    if has(|v| matches!(v, Value::Text(_))) {
+        let v: Vec<Option<String>> = values
+            .map(|v| match v {
+                Value::Text(s) => Some(s.clone()),
+                Value::Int(i) => Some(i.to_string()),
+                Value::Float { value, .. } => Some(value.to_string()),
+                Value::Missing => None,
+            })
+            .collect();
+        Ok(Column::new(name, v))
+    } else if has(|v| matches!(v, Value::Float { .. })) {
+        let v: Vec<Option<f64>> = values
+            .map(|v| match v {
+                Value::Float { value, .. } => Some(*value),
+                Value::Int(i) => Some(*i as f64),
+                _ => None,
+            })
+            .collect();
+        Ok(Column::new(name, v))
+    } else {
+        let v: Vec<Option<i64>> =
+            values.map(|v| if let Value::Int(i) = v { Some(*i) } else { None }).collect();
+        Ok(Column::new(name, v))
+    }
+}
+
+/// Writes `df` as Parquet to `path`, creating parent folders.
+pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<(), ReportError> {
+    let file = create(path)?;
+    ParquetWriter::new(file)
+        .finish(df)
+        .map_err(|e| frame_error(&format!("writing {}", path.display()), e))?;
+    Ok(())
+}
+
+/// Writes `df` as CSV (header line; nulls as empty cells) to `path`, creating parent folders.
+pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<(), ReportError> {
+    let mut file = create(path)?;
+    CsvWriter::new(&mut file)
+        .include_header(true)
+        .finish(df)
+        .map_err(|e| frame_error(&format!("writing {}", path.display()), e))
+}
+
+/// Reads a Parquet file written by [`write_parquet`].
+pub fn read_parquet(path: &Path) -> Result<DataFrame, ReportError> {
+    let file = File::open(path)
+        .map_err(|source| ReportError::Io { path: path.display().to_string(), source })?;
+    ParquetReader::new(file)
+        .finish()
+        .map_err(|e| frame_error(&format!("reading {}", path.display()), e))
+}
+
+/// Stacks `frames` (same columns, checked) and sorts the rows by the integer column `key`.
+pub fn concat_sorted(frames: &[DataFrame], key: &str) -> Result<DataFrame, ReportError> {
+    let Some((first, rest)) = frames.split_first() else {
+        return Err(ReportError::Frame("no tables to merge".into()));
+    };
+    let mut all = first.clone();
+    for (i, df) in rest.iter().enumerate() {
+        if df.schema() != first.schema() {
+            return Err(ReportError::Frame(format!(
+                "table {} has columns {:?}, the first has {:?}",
+                i + 2,
+                df.get_column_names(),
+                first.get_column_names()
+            )));
+        }
+        all.vstack_mut(df).map_err(|e| frame_error("stacking tables", e))?;
+    }
+    all.sort([key], SortMultipleOptions::default())
+        .map_err(|e| frame_error(&format!("sorting by {key}"), e))
+}
+
+/// The value at (`row`, `column`) as text, a number or missing (for summaries and checks).
+pub fn cell(df: &DataFrame, row: usize, column: &str) -> Result<Value, ReportError> {
+    let col = df
+        .column(column)
+        .map_err(|_| ReportError::Frame(format!("the table has no column '{column}'")))?;
+    let v = col.get(row).map_err(|e| frame_error(&format!("row {row} of {column}"), e))?;
+    Ok(match v {
+        AnyValue::Null => Value::Missing,
+        AnyValue::String(s) => Value::text(s),
+        AnyValue::StringOwned(s) => Value::text(s.as_str()),
+        other => match other.cast(&DataType::Float64) {
+            AnyValue::Float64(x) if x.is_finite() => Value::float(x, 3),
+            AnyValue::Float64(_) => Value::Missing,
+            _ => Value::text(other.to_string()),
+        },
+    })
+}
+
+fn create(path: &Path) -> Result<File, ReportError> {
+    let io = |source| ReportError::Io { path: path.display().to_string(), source };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    File::create(path).map_err(io)
+}
+
+fn frame_error(what: &str, e: polars::prelude::PolarsError) -> ReportError {
+    ReportError::Frame(format!("{what}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Table {
+        let mut t = Table::new(["cell", "solver", "eps", "score"]);
+        t.push(vec![Value::Int(1), Value::text("b"), Value::float(0.1, 2), Value::Missing])
+            .unwrap();
+        t.push(vec![Value::Int(0), Value::text("a"), Value::float(1.0, 2), Value::float(2.5, 2)])
+            .unwrap();
+        t
+    }
+
+    #[test]
+    fn typed_columns_with_nulls_round_trip_through_parquet() {
+        let mut df = to_frame(&sample()).unwrap();
+        assert_eq!(df.column("cell").unwrap().dtype(), &DataType::Int64);
+        assert_eq!(df.column("solver").unwrap().dtype(), &DataType::String);
+        assert_eq!(df.column("score").unwrap().null_count(), 1);
+        let path = std::env::temp_dir().join(format!("eot-frame-{}.parquet", std::process::id()));
+        write_parquet(&mut df, &path).unwrap();
+        let back = read_parquet(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert!(back.equals_missing(&df));
+        let sorted = concat_sorted(&[back.clone(), back], "cell").unwrap();
+        assert_eq!(sorted.height(), 4);
+        assert_eq!(cell(&sorted, 0, "solver").unwrap(), Value::text("a"));
+        assert_eq!(cell(&sorted, 3, "score").unwrap(), Value::Missing);
+        assert!(matches!(cell(&sorted, 0, "nope"), Err(ReportError::Frame(_))));
+    }
+}

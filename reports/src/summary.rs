@@ -1,0 +1,206 @@
+//! Summary tables from the long table: one row per cell (dataset, D, eps), one column per
+//! solver, each entry the mean ± standard deviation over seeds; the best mean of each row in bold.
+
+use std::fmt::Write as _;
+
+use polars::prelude::DataFrame;
+
+use crate::ReportError;
+
+/// Which way a metric improves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Better {
+    Lower,
+    Higher,
+}
+
+/// A statistic over the seeds of one (cell, solver).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stat {
+    pub mean: f64,
+    /// Sample standard deviation (n - 1); `None` with one seed.
+    pub std: Option<f64>,
+    /// Seeds with a value (a diverged seed has none).
+    pub count: usize,
+    /// Seeds run, with or without a value.
+    pub runs: usize,
+}
+
+/// The summary of one metric: row keys, solver names and one statistic per (row, solver).
+#[derive(Clone, Debug)]
+pub struct Summary {
+    pub metric: String,
+    pub solvers: Vec<String>,
+    /// (dataset, D, eps) in order of first appearance in the long table.
+    pub rows: Vec<(String, i64, f64)>,
+    /// `stats[row][solver]`; `None` where the solver did not run the cell or never had a value.
+    pub stats: Vec<Vec<Option<Stat>>>,
+}
+
+/// Groups the long table (columns `solver`, `dataset`, `D`, `eps` and `metric`) by cell and solver.
+pub fn summarise(df: &DataFrame, metric: &str) -> Result<Summary, ReportError> {
+    let text = |name: &str| -> Result<Vec<String>, ReportError> {
+        let c = df.column(name).map_err(|_| missing(name))?;
+        let s = c.str().map_err(|_| ReportError::Frame(format!("column '{name}' is not text")))?;
+        Ok(s.iter().map(|v| v.unwrap_or("").to_string()).collect())
+    };
+    let numbers = |name: &str| -> Result<Vec<Option<f64>>, ReportError> {
+        let c = df.column(name).map_err(|_| missing(name))?;
+        let c = c
+            .cast(&polars::prelude::DataType::Float64)
+            .map_err(|e| ReportError::Frame(format!("column '{name}': {e}")))?;
+        let f = c.f64().map_err(|e| ReportError::Frame(format!("column '{name}': {e}")))?;
+        Ok(f.iter().map(|v| v.filter(|x| x.is_finite())).collect())
+    };
+    let (solver, dataset) = (text("solver")?, text("dataset")?);
+    let (dim, eps, value) = (numbers("D")?, numbers("eps")?, numbers(metric)?);
+
+    let mut solvers: Vec<String> = Vec::new();
+    let mut rows: Vec<(String, i64, f64)> = Vec::new();
+    let mut values: Vec<Vec<(usize, Vec<Option<f64>>)>> = Vec::new();
+    for i in 0..df.height() {
+        let key = (dataset[i].clone(), dim[i].unwrap_or(0.0) as i64, eps[i].unwrap_or(f64::NAN));
+        let r = position(&mut rows, key, |a, b| a.0 == b.0 && a.1 == b.1 && a.2 == b.2);
+        if r == values.len() {
+            values.push(Vec::new());
+        }
+        let s = position(&mut solvers, solver[i].clone(), |a, b| a == b);
+        match values[r].iter_mut().find(|(k, _)| *k == s) {
+            Some((_, v)) => v.push(value[i]),
+            None => values[r].push((s, vec![value[i]])),
+        }
+    }
+    let stats = values
+        .iter()
+        .map(|row| {
+            (0..solvers.len())
+                .map(|s| row.iter().find(|(k, _)| *k == s).and_then(|(_, v)| stat(v)))
+                .collect()
+        })
+        .collect();
+    Ok(Summary { metric: metric.to_string(), solvers, rows, stats })
+}
+
+impl Summary {
+    /// A markdown table: `dataset | D | eps | solver...`, entries `mean ± std` with `digits`
+    /// decimals (the std only with two or more seeds; `(k/n seeds)` when some seeds have no
+    /// value), `—` where there is none, the best mean of each row in bold.
+    pub fn to_markdown(&self, better: Better, digits: usize) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "| dataset | D | eps | {} |", self.solvers.join(" | "));
+        let _ = writeln!(out, "|---|---|---|{}", "---|".repeat(self.solvers.len()));
+        for ((dataset, d, eps), stats) in self.rows.iter().zip(&self.stats) {
+            let best = best_index(stats, better);
+            let cells: Vec<String> = stats
+                .iter()
+                .enumerate()
+                .map(|(j, s)| match s {
+                    None => "—".to_string(),
+                    Some(s) => {
+                        let text = entry(s, digits);
+                        if Some(j) == best { format!("**{text}**") } else { text }
+                    }
+                })
+                .collect();
+            let _ = writeln!(out, "| {dataset} | {d} | {eps} | {} |", cells.join(" | "));
+        }
+        out
+    }
+}
+
+fn entry(s: &Stat, digits: usize) -> String {
+    let mut text = format!("{:.digits$}", s.mean);
+    if let Some(sd) = s.std {
+        let _ = write!(text, " ± {sd:.digits$}");
+    }
+    if s.count < s.runs {
+        let _ = write!(text, " ({}/{} seeds)", s.count, s.runs);
+    }
+    text
+}
+
+/// The solver with the best mean in a row; ties keep the first.
+fn best_index(stats: &[Option<Stat>], better: Better) -> Option<usize> {
+    let mut best: Option<(usize, f64)> = None;
+    for (j, s) in stats.iter().enumerate() {
+        let Some(s) = s else { continue };
+        let wins = match best {
+            None => true,
+            Some((_, b)) => match better {
+                Better::Lower => s.mean < b,
+                Better::Higher => s.mean > b,
+            },
+        };
+        if wins {
+            best = Some((j, s.mean));
+        }
+    }
+    best.map(|(j, _)| j)
+}
+
+fn stat(values: &[Option<f64>]) -> Option<Stat> {
+    let present: Vec<f64> = values.iter().flatten().copied().collect();
+    if present.is_empty() {
+        return None;
+    }
+    let n = present.len() as f64;
+    let mean = present.iter().sum::<f64>() / n;
+    let std = (present.len() > 1)
+        .then(|| (present.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt());
+    Some(Stat { mean, std, count: present.len(), runs: values.len() })
+}
+
+/// Index of `key` in `keys`, appended when new.
+fn position<T>(keys: &mut Vec<T>, key: T, same: impl Fn(&T, &T) -> bool) -> usize {
+    match keys.iter().position(|k| same(k, &key)) {
+        Some(i) => i,
+        None => {
+            keys.push(key);
+            keys.len() - 1
+        }
+    }
+}
+
+fn missing(name: &str) -> ReportError {
+    ReportError::Frame(format!("the long table has no column '{name}'"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::to_frame;
+    use crate::{Table, Value};
+
+    #[test]
+    fn mean_std_over_seeds_and_best_in_bold() {
+        let mut t = Table::new(["solver", "dataset", "D", "eps", "seed", "score"]);
+        let rows = [
+            ("a", 2, 0, Some(1.0)),
+            ("a", 2, 1, Some(3.0)),
+            ("b", 2, 0, Some(0.5)),
+            ("b", 2, 1, None),
+            ("a", 16, 0, Some(4.0)),
+        ];
+        for (s, d, seed, v) in rows {
+            let v = v.map_or(Value::Missing, |x| Value::float(x, 3));
+            let row = vec![
+                Value::text(s),
+                Value::text("gmm"),
+                Value::Int(d),
+                Value::float(1.0, 3),
+                Value::Int(seed),
+                v,
+            ];
+            t.push(row).unwrap();
+        }
+        let s = summarise(&to_frame(&t).unwrap(), "score").unwrap();
+        assert_eq!(s.solvers, ["a", "b"]);
+        assert_eq!(s.rows.len(), 2);
+        let a = s.stats[0][0].as_ref().unwrap();
+        assert_eq!((a.mean, a.std), (2.0, Some(2f64.sqrt())));
+        let md = s.to_markdown(Better::Lower, 2);
+        assert!(md.contains("| gmm | 2 | 1 | 2.00 ± 1.41 | **0.50 (1/2 seeds)** |"), "{md}");
+        assert!(md.contains("| gmm | 16 | 1 | **4.00** | — |"), "{md}");
+        assert!(matches!(summarise(&to_frame(&t).unwrap(), "nope"), Err(ReportError::Frame(_))));
+    }
+}
