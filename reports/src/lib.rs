@@ -2,6 +2,7 @@
 //! printed as markdown (for READMEs and papers). A non-finite number is refused at insertion:
 //! a table never shows NaN; a value that does not exist for a cell is [`Value::Missing`].
 
+pub mod chart;
 pub mod figure;
 pub mod frame;
 pub mod summary;

@@ -1,5 +1,5 @@
 //! `figures`: the Gaussian -> Swiss roll pair (DESIGN §4.3) solved by each solver at each eps,
-//! drawn as one SVG panel per (solver, eps): the target sample (grey), the held-out source pushed
+//! drawn as one panel per (solver, eps), written as SVG and PNG: the target sample (grey), the held-out source pushed
 //! forward by one draw of the plan each (blue), and conditional fans (200 draws of pi(.|x), in
 //! colour) for four fixed x (black). A table gives W2^2, BW2-UVP and the energy distance of the
 //! pushed-forward sample against a held-out target sample.
@@ -12,7 +12,7 @@ use clap::Parser;
 use eot_bench::solver_opts::solver_options;
 use eot_datasets::{BenchmarkPair, Moments, Points, SwissRollPair, substream};
 use eot_metrics::{bw2_uvp, energy_distance, w2_squared};
-use eot_reports::figure::{Extent, Layer, Panel, scatter_svg};
+use eot_reports::figure::{Extent, Layer, Panel, check_font, scatter};
 use eot_reports::{Table, Value};
 use eot_solvers::{Eps, FitData, FittedPlan, Registry};
 
@@ -39,8 +39,8 @@ struct Args {
     /// Solver setting key=value or SOLVER.key=value (repeatable).
     #[arg(long = "opt")]
     opts: Vec<String>,
-    /// The figure (SVG).
-    #[arg(long, default_value = "reports/figures/swiss_roll.svg")]
+    /// The figure: OUT.svg and OUT.png (a trailing .svg or .png is dropped).
+    #[arg(long, default_value = "reports/figures/swiss_roll")]
     out: PathBuf,
     /// The table (CSV; a provenance file is written beside it).
     #[arg(long, default_value = "reports/results/swiss_roll.csv")]
@@ -62,6 +62,8 @@ fn main() {
 fn run(args: Args) -> Result<()> {
     // The tree as it is when the run starts: edits made during a long run are not in it.
     let commit = eot_bench::provenance::commit();
+    // Before the fits (minutes): a missing font would otherwise only show at the end.
+    check_font(&args.out)?;
     let registry = Registry::builtin();
     let mut table = Table::new(["solver", "eps", "seed", "W2^2", "BW2-UVP %", "energy", "fit s"]);
     let mut panels = Vec::new();
@@ -89,7 +91,7 @@ fn run(args: Args) -> Result<()> {
         }
     }
     let extent = Extent { x: (-2.6, 2.6), y: (-2.6, 2.6) };
-    scatter_svg(&args.out, &panels, args.eps.len(), 340, extent)?;
+    let figures = scatter(&args.out, &panels, args.eps.len(), 340, extent)?;
     println!("{}", table.to_markdown());
     table.write_csv(&args.table)?;
     let mut lines = vec![format!(
@@ -111,7 +113,8 @@ fn run(args: Args) -> Result<()> {
     println!("{provenance}");
     let meta = args.table.with_extension("provenance.txt");
     std::fs::write(&meta, provenance).with_context(|| format!("writing {}", meta.display()))?;
-    println!("wrote {}, {} and {}", args.out.display(), args.table.display(), meta.display());
+    let figures: Vec<String> = figures.iter().map(|f| f.display().to_string()).collect();
+    println!("wrote {}, {} and {}", figures.join(", "), args.table.display(), meta.display());
     Ok(())
 }
 
