@@ -11,6 +11,7 @@ mod settings;
 mod train;
 
 pub use settings::EgnotSettings;
+pub use train::EgnotTraining;
 
 use crate::neural::NeuralPlan;
 use crate::{Eps, FitData, FittedPlan, Options, Solver, SolverError, parse_device};
@@ -26,6 +27,19 @@ impl EgnotSolver {
     pub fn new(settings: EgnotSettings) -> Result<Self, SolverError> {
         settings.validate()?;
         Ok(EgnotSolver { settings })
+    }
+
+    /// The training state `fit_plan` starts from (a fresh potential from `seed`, the settings'
+    /// device), for running or timing single steps with [`EgnotTraining::step`]. `fit_plan` runs
+    /// the same steps in the same order.
+    pub fn start_training<'a>(
+        &'a self,
+        data: &FitData<'a>,
+        eps: Eps,
+        seed: u64,
+    ) -> Result<EgnotTraining<'a>, SolverError> {
+        let device = parse_device(&self.settings.device)?;
+        EgnotTraining::new(&self.settings, data, eps.get(), seed, &device)
     }
 
     /// [`Solver::fit`] with the concrete plan.

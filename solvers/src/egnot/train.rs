@@ -2,7 +2,7 @@
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarMap;
-use eot_datasets::substream;
+use eot_datasets::{SuiteRng, substream};
 
 use super::EgnotSettings;
 use super::replay::Replay;
@@ -17,43 +17,116 @@ pub(crate) fn train(
     seed: u64,
     device: &Device,
 ) -> Result<(Mlp, FitReport), SolverError> {
-    let dim = data.check()?;
-    let shape = s.shape(dim);
-    let mut rng = substream(seed, 0xe960);
-    let vars = VarMap::new();
-    let f = Mlp::init(&shape, "f", &vars, &mut rng, device)?;
-    let mut trainer = Trainer::new("egnot", &vars, &s.trainer)?;
-    let chains = Langevin {
-        steps: s.train_langevin_steps,
-        step_size: s.train_step_size(eps),
-        noise: s.noise,
-    };
-    let mut replay = Replay::new(dim, s.buffer);
-    let mut last = f64::NAN;
-    while trainer.keep_going(s.steps) {
-        let (x, y) = minibatch::draw(data, s.batch, &mut rng);
+    let mut t = EgnotTraining::new(s, data, eps, seed, device)?;
+    while t.trainer.keep_going(s.steps) {
+        t.step()?;
+    }
+    t.finish()
+}
+
+/// EgNOT's training between two steps: the potential, the optimiser, the replay buffer and the
+/// random stream, exactly as [`super::EgnotSolver::fit_plan`] trains them (it runs
+/// [`EgnotTraining::step`] until `steps` are done or the time budget is spent). Public so that a
+/// caller can run and time single steps (`bench/benches/neural_train.rs`); built by
+/// [`super::EgnotSolver::start_training`].
+pub struct EgnotTraining<'a> {
+    s: &'a EgnotSettings,
+    data: FitData<'a>,
+    eps: f64,
+    dim: usize,
+    device: Device,
+    rng: SuiteRng,
+    f: Mlp,
+    trainer: Trainer,
+    chains: Langevin,
+    replay: Replay,
+    last: f64,
+}
+
+impl<'a> EgnotTraining<'a> {
+    /// Fresh weights drawn from `seed`'s stream, in the order `train` has always drawn them
+    /// (the same seed gives the same run).
+    pub(crate) fn new(
+        s: &'a EgnotSettings,
+        data: &FitData<'a>,
+        eps: f64,
+        seed: u64,
+        device: &Device,
+    ) -> Result<Self, SolverError> {
+        let dim = data.check()?;
+        let shape = s.shape(dim);
+        let mut rng = substream(seed, 0xe960);
+        let vars = VarMap::new();
+        let f = Mlp::init(&shape, "f", &vars, &mut rng, device)?;
+        let trainer = Trainer::new("egnot", &vars, &s.trainer)?;
+        let chains = Langevin {
+            steps: s.train_langevin_steps,
+            step_size: s.train_step_size(eps),
+            noise: s.noise,
+        };
+        Ok(EgnotTraining {
+            s,
+            data: *data,
+            eps,
+            dim,
+            device: device.clone(),
+            rng,
+            f,
+            trainer,
+            chains,
+            replay: Replay::new(dim, s.buffer),
+            last: f64::NAN,
+        })
+    }
+
+    /// One training step: a mini-batch, its Langevin negatives (`train_langevin_steps` chain
+    /// steps, continued from the replay buffer with probability `replay`), the surrogate loss,
+    /// one optimiser and EMA update. Returns the surrogate loss. Runs even past the settings'
+    /// `steps` or time budget (those stop `fit`'s loop, not a step).
+    pub fn step(&mut self) -> Result<f64, SolverError> {
+        let (s, device, dim) = (self.s, &self.device, self.dim);
+        let (x, y) = minibatch::draw(&self.data, s.batch, &mut self.rng);
         let fresh: Vec<f32> = x.as_slice().iter().map(|v| *v as f32).collect();
-        let (centres, starts) = replay.starts(&fresh, s.replay, &mut rng);
+        let (centres, starts) = self.replay.starts(&fresh, s.replay, &mut self.rng);
         let c = Tensor::from_slice(&centres, (s.batch, dim), device)?;
         let y0 = Tensor::from_slice(&starts, (s.batch, dim), device)?;
-        let negatives = langevin(&f.detached(), &c, &y0, eps, &chains, &mut rng)?;
-        replay.push(&centres, &negatives.flatten_all()?.to_vec1::<f32>()?);
+        let negatives =
+            langevin(&self.f.detached(), &c, &y0, self.eps, &self.chains, &mut self.rng)?;
+        self.replay.push(&centres, &negatives.flatten_all()?.to_vec1::<f32>()?);
         let y = minibatch::tensor(&y, DType::F32, device)?;
         // Minimising E f(negatives) - E f(y) follows -grad L: raises f on the target, lowers
         // it where the current plan puts mass.
+        let f = &self.f;
         let loss = (f.forward(&negatives.detach())?.mean_all()? - f.forward(&y)?.mean_all()?)?;
-        last = trainer.step(&loss)?;
+        self.last = self.trainer.step(&loss)?;
         if s.progress {
-            trainer.progress(s.steps, "surrogate loss", last);
+            self.trainer.progress(s.steps, "surrogate loss", self.last);
         }
+        Ok(self.last)
     }
-    let evaluations = trainer.steps_taken() * s.batch * s.train_langevin_steps;
-    let report = trainer.report(
-        s.steps,
-        vec![
-            format!("Langevin gradient evaluations in training: {evaluations}"),
-            format!("last surrogate loss {last:.5}"),
-        ],
-    );
-    Ok((Mlp::from_tensors(&shape, "f", &trainer.ema().tensors(), device)?, report))
+
+    /// Steps taken so far.
+    pub fn steps_taken(&self) -> usize {
+        self.trainer.steps_taken()
+    }
+
+    /// The EMA potential and the fit report.
+    pub(crate) fn finish(self) -> Result<(Mlp, FitReport), SolverError> {
+        let s = self.s;
+        let evaluations = self.trainer.steps_taken() * s.batch * s.train_langevin_steps;
+        let report = self.trainer.report(
+            s.steps,
+            vec![
+                format!("Langevin gradient evaluations in training: {evaluations}"),
+                format!("last surrogate loss {:.5}", self.last),
+            ],
+        );
+        let f = Mlp::from_tensors(
+            &s.shape(self.dim),
+            "f",
+            &self.trainer.ema().tensors(),
+            &self.device,
+        )?;
+        Ok((f, report))
+    }
 }

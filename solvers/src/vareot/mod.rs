@@ -14,6 +14,7 @@ mod settings;
 mod train;
 
 pub use settings::VarEotSettings;
+pub use train::VarEotTraining;
 
 use crate::neural::NeuralPlan;
 use crate::{Eps, FitData, FittedPlan, Options, Solver, SolverError, parse_device};
@@ -29,6 +30,19 @@ impl VarEotSolver {
     pub fn new(settings: VarEotSettings) -> Result<Self, SolverError> {
         settings.validate()?;
         Ok(VarEotSolver { settings })
+    }
+
+    /// The training state `fit_plan` starts from (fresh networks from `seed`, the settings'
+    /// device; `load` is ignored), for running or timing single steps with
+    /// [`VarEotTraining::step`]. `fit_plan` runs the same steps in the same order.
+    pub fn start_training<'a>(
+        &'a self,
+        data: &FitData<'a>,
+        eps: Eps,
+        seed: u64,
+    ) -> Result<VarEotTraining<'a>, SolverError> {
+        let device = parse_device(&self.settings.device)?;
+        VarEotTraining::new(&self.settings, data, eps.get(), seed, &device)
     }
 
     /// [`Solver::fit`] with the concrete plan (which also reports importance-sampling ESS).

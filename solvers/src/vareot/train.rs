@@ -2,7 +2,7 @@
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarMap;
-use eot_datasets::substream;
+use eot_datasets::{SuiteRng, substream};
 
 use super::VarEotSettings;
 use super::proposal::Proposal;
@@ -65,50 +65,119 @@ pub(crate) fn train(
     seed: u64,
     device: &Device,
 ) -> Result<Trained, SolverError> {
-    let dim = data.check()?;
-    let shape = s.shape(dim);
-    let mut rng = substream(seed, 0x7661);
-    let vars = VarMap::new();
-    let f = Mlp::init(&shape, "f", &vars, &mut rng, device)?;
-    let xi = Mlp::init(&shape, "xi", &vars, &mut rng, device)?;
-    let mut trainer = Trainer::new("vareot", &vars, &s.trainer)?;
-    let proposal = Proposal::new(s.target_proposals, s.proposals, data.target, eps)?;
-    let (mut clamped, mut last) = (0usize, f64::NAN);
-    while trainer.keep_going(s.steps) {
+    let mut t = VarEotTraining::new(s, data, eps, seed, device)?;
+    while t.trainer.keep_going(s.steps) {
+        t.step()?;
+    }
+    t.finish()
+}
+
+/// VarEOT's training between two steps: both networks, the optimiser, the proposal mixture and
+/// the random stream, exactly as [`super::VarEotSolver::fit_plan`] trains them (it runs
+/// [`VarEotTraining::step`] until `steps` are done or the time budget is spent). Public so that a
+/// caller can run and time single steps (`bench/benches/neural_train.rs`); built by
+/// [`super::VarEotSolver::start_training`].
+pub struct VarEotTraining<'a> {
+    s: &'a VarEotSettings,
+    data: FitData<'a>,
+    eps: f64,
+    dim: usize,
+    device: Device,
+    rng: SuiteRng,
+    f: Mlp,
+    xi: Mlp,
+    trainer: Trainer,
+    proposal: Proposal,
+    clamped: usize,
+    last: f64,
+}
+
+impl<'a> VarEotTraining<'a> {
+    /// Fresh weights drawn from `seed`'s stream, in the order `train` has always drawn them
+    /// (the same seed gives the same run).
+    pub(crate) fn new(
+        s: &'a VarEotSettings,
+        data: &FitData<'a>,
+        eps: f64,
+        seed: u64,
+        device: &Device,
+    ) -> Result<Self, SolverError> {
+        let dim = data.check()?;
+        let shape = s.shape(dim);
+        let mut rng = substream(seed, 0x7661);
+        let vars = VarMap::new();
+        let f = Mlp::init(&shape, "f", &vars, &mut rng, device)?;
+        let xi = Mlp::init(&shape, "xi", &vars, &mut rng, device)?;
+        let trainer = Trainer::new("vareot", &vars, &s.trainer)?;
+        let proposal = Proposal::new(s.target_proposals, s.proposals, data.target, eps)?;
+        Ok(VarEotTraining {
+            s,
+            data: *data,
+            eps,
+            dim,
+            device: device.clone(),
+            rng,
+            f,
+            xi,
+            trainer,
+            proposal,
+            clamped: 0,
+            last: f64::NAN,
+        })
+    }
+
+    /// One training step: a mini-batch and its K proposals per source point, the loss, one
+    /// optimiser and EMA update. Returns the mini-batch loss. Runs even past the settings'
+    /// `steps` or time budget (those stop `fit`'s loop, not a step).
+    pub fn step(&mut self) -> Result<f64, SolverError> {
+        let (s, device) = (self.s, &self.device);
         if s.lr_decay {
-            let factor = crate::schedule::half_cosine(trainer.steps_taken(), s.steps);
-            trainer.set_learning_rate(s.trainer.learning_rate * factor);
+            let factor = crate::schedule::half_cosine(self.trainer.steps_taken(), s.steps);
+            self.trainer.set_learning_rate(s.trainer.learning_rate * factor);
         }
-        let (xs, ys) = minibatch::draw(data, s.batch, &mut rng);
-        let draws = proposal.draw(&xs, s.proposals, &mut rng);
+        let (xs, ys) = minibatch::draw(&self.data, s.batch, &mut self.rng);
+        let draws = self.proposal.draw(&xs, s.proposals, &mut self.rng);
         let batch = Batch {
             x: minibatch::tensor(&xs, DType::F32, device)?,
             y: minibatch::tensor(&ys, DType::F32, device)?,
-            proposals: Tensor::from_vec(draws.points, (s.batch * s.proposals, dim), device)?,
+            proposals: Tensor::from_vec(draws.points, (s.batch * s.proposals, self.dim), device)?,
             log_w: Tensor::from_vec(draws.log_w, (s.batch, s.proposals), device)?,
         };
-        let (l, c) = loss(&f, &xi, &batch, eps, s.clamp)?;
-        clamped += c;
-        last = trainer.step(&l)?;
+        let (l, c) = loss(&self.f, &self.xi, &batch, self.eps, s.clamp)?;
+        self.clamped += c;
+        self.last = self.trainer.step(&l)?;
         if s.progress {
-            trainer.progress(s.steps, "loss", last);
+            self.trainer.progress(s.steps, "loss", self.last);
         }
+        Ok(self.last)
     }
-    let ema = trainer.ema().tensors();
-    let report = trainer.report(
-        s.steps,
-        vec![
-            format!("last mini-batch loss {last:.5}"),
-            format!(
-                "exponent past the clamp {} for {clamped} of {} source points",
-                s.clamp,
-                trainer.steps_taken() * s.batch
-            ),
-        ],
-    );
-    Ok(Trained {
-        f: Mlp::from_tensors(&shape, "f", &ema, device)?,
-        xi: Mlp::from_tensors(&shape, "xi", &ema, device)?,
-        report,
-    })
+
+    /// Steps taken so far.
+    pub fn steps_taken(&self) -> usize {
+        self.trainer.steps_taken()
+    }
+
+    /// The EMA networks and the fit report.
+    pub(crate) fn finish(self) -> Result<Trained, SolverError> {
+        let s = self.s;
+        let shape = s.shape(self.dim);
+        let ema = self.trainer.ema().tensors();
+        let report = self.trainer.report(
+            s.steps,
+            vec![
+                format!("last mini-batch loss {:.5}", self.last),
+                format!(
+                    "exponent past the clamp {} for {} of {} source points",
+                    s.clamp,
+                    self.clamped,
+                    self.trainer.steps_taken() * s.batch
+                ),
+            ],
+        );
+        Ok(Trained {
+            f: Mlp::from_tensors(&shape, "f", &ema, &self.device)?,
+            xi: Mlp::from_tensors(&shape, "xi", &ema, &self.device)?,
+            report,
+        })
+    }
 }
