@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use eot_reports::frame::{write_csv, write_parquet};
+use eot_reports::ReportError;
+use eot_reports::chart::{ChartPoint, ChartStyle, ChartSummary, metric_vs_eps, quality_vs_time};
+use eot_reports::frame::{number_column, text_column, write_csv, write_parquet};
 use eot_reports::summary::{Better, summarise};
 use polars::prelude::DataFrame;
 
@@ -74,6 +76,50 @@ pub fn write_run(df: &mut DataFrame, paths: &OutputPaths, provenance: &str) -> R
     std::fs::write(&paths.provenance, provenance)
         .with_context(|| format!("writing {}", paths.provenance.display()))?;
     Ok(summary)
+}
+
+/// The charts of a run in `dir`, named after the CSV's stem: `<stem>_cbw2_vs_eps` (cBW2-UVP
+/// against eps) and `<stem>_cbw2_vs_time` (cBW2-UVP against fit seconds), each as SVG and PNG,
+/// one panel per (dataset, D). Returns the PNG paths; none when no cell has a cBW2-UVP (data
+/// without ground truth). Points a log axis cannot show are counted and said.
+pub fn write_charts(df: &DataFrame, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
+    let metric = "cBW2-UVP %";
+    let values = number_column(df, metric)?;
+    if values.iter().all(Option::is_none) {
+        return Ok(Vec::new());
+    }
+    let (solver, dataset) = (text_column(df, "solver")?, text_column(df, "dataset")?);
+    let (dim, eps, seconds) =
+        (number_column(df, "D")?, number_column(df, "eps")?, number_column(df, "fit s")?);
+    let points: Vec<ChartPoint> = (0..df.height())
+        .map(|i| ChartPoint {
+            solver: solver[i].clone(),
+            panel: format!("{} D={}", dataset[i], dim[i].unwrap_or(0.0)),
+            eps: eps[i].unwrap_or(f64::NAN),
+            value: values[i],
+            seconds: seconds[i],
+        })
+        .collect();
+    let style = ChartStyle { metric: metric.into(), ..ChartStyle::default() };
+    let mut pngs = Vec::new();
+    type Draw = fn(&Path, &[ChartPoint], &ChartStyle) -> Result<ChartSummary, ReportError>;
+    let charts: [(&str, Draw); 2] =
+        [("cbw2_vs_eps", metric_vs_eps), ("cbw2_vs_time", quality_vs_time)];
+    for (name, draw) in charts {
+        let stem = dir.join(format!("{stem}_{name}"));
+        let drawn = draw(stem.as_path(), points.as_slice(), &style)?;
+        if drawn.missing + drawn.non_positive > 0 {
+            eprintln!(
+                "{}: {} points drawn, {} without a value, {} not positive (log axes)",
+                stem.display(),
+                drawn.drawn,
+                drawn.missing,
+                drawn.non_positive
+            );
+        }
+        pngs.extend(drawn.files.into_iter().filter(|f| f.extension().is_some_and(|e| e == "png")));
+    }
+    Ok(pngs)
 }
 
 /// Replaces the text between [`README_START`] and [`README_END`] in `readme` with `block`;

@@ -107,9 +107,7 @@ pub fn concat_sorted(frames: &[DataFrame], key: &str) -> Result<DataFrame, Repor
 
 /// The value at (`row`, `column`) as text, a number or missing (for summaries and checks).
 pub fn cell(df: &DataFrame, row: usize, column: &str) -> Result<Value, ReportError> {
-    let col = df
-        .column(column)
-        .map_err(|_| ReportError::Frame(format!("the table has no column '{column}'")))?;
+    let col = df.column(column).map_err(|_| no_column(column))?;
     let v = col.get(row).map_err(|e| frame_error(&format!("row {row} of {column}"), e))?;
     Ok(match v {
         AnyValue::Null => Value::Missing,
@@ -121,6 +119,25 @@ pub fn cell(df: &DataFrame, row: usize, column: &str) -> Result<Value, ReportErr
             _ => Value::text(other.to_string()),
         },
     })
+}
+
+/// A text column's values (a null as the empty string).
+pub fn text_column(df: &DataFrame, name: &str) -> Result<Vec<String>, ReportError> {
+    let c = df.column(name).map_err(|_| no_column(name))?;
+    let s = c.str().map_err(|_| ReportError::Frame(format!("column '{name}' is not text")))?;
+    Ok(s.iter().map(|v| v.unwrap_or("").to_string()).collect())
+}
+
+/// A numeric column's values as float64; nulls and non-finite values are `None`.
+pub fn number_column(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, ReportError> {
+    let c = df.column(name).map_err(|_| no_column(name))?;
+    let c = c.cast(&DataType::Float64).map_err(|e| frame_error(&format!("column '{name}'"), e))?;
+    let f = c.f64().map_err(|e| frame_error(&format!("column '{name}'"), e))?;
+    Ok(f.iter().map(|v| v.filter(|x| x.is_finite())).collect())
+}
+
+fn no_column(name: &str) -> ReportError {
+    ReportError::Frame(format!("the table has no column '{name}'"))
 }
 
 fn create(path: &Path) -> Result<File, ReportError> {

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use polars::prelude::DataFrame;
 
 use crate::ReportError;
+use crate::frame::{number_column, text_column};
 
 /// Which way a metric improves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,21 +40,9 @@ pub struct Summary {
 
 /// Groups the long table (columns `solver`, `dataset`, `D`, `eps` and `metric`) by cell and solver.
 pub fn summarise(df: &DataFrame, metric: &str) -> Result<Summary, ReportError> {
-    let text = |name: &str| -> Result<Vec<String>, ReportError> {
-        let c = df.column(name).map_err(|_| missing(name))?;
-        let s = c.str().map_err(|_| ReportError::Frame(format!("column '{name}' is not text")))?;
-        Ok(s.iter().map(|v| v.unwrap_or("").to_string()).collect())
-    };
-    let numbers = |name: &str| -> Result<Vec<Option<f64>>, ReportError> {
-        let c = df.column(name).map_err(|_| missing(name))?;
-        let c = c
-            .cast(&polars::prelude::DataType::Float64)
-            .map_err(|e| ReportError::Frame(format!("column '{name}': {e}")))?;
-        let f = c.f64().map_err(|e| ReportError::Frame(format!("column '{name}': {e}")))?;
-        Ok(f.iter().map(|v| v.filter(|x| x.is_finite())).collect())
-    };
-    let (solver, dataset) = (text("solver")?, text("dataset")?);
-    let (dim, eps, value) = (numbers("D")?, numbers("eps")?, numbers(metric)?);
+    let (solver, dataset) = (text_column(df, "solver")?, text_column(df, "dataset")?);
+    let dim = number_column(df, "D")?;
+    let (eps, value) = (number_column(df, "eps")?, number_column(df, metric)?);
 
     let mut solvers: Vec<String> = Vec::new();
     let mut rows: Vec<(String, i64, f64)> = Vec::new();
@@ -159,10 +148,6 @@ fn position<T>(keys: &mut Vec<T>, key: T, same: impl Fn(&T, &T) -> bool) -> usiz
             keys.len() - 1
         }
     }
-}
-
-fn missing(name: &str) -> ReportError {
-    ReportError::Frame(format!("the long table has no column '{name}'"))
 }
 
 #[cfg(test)]

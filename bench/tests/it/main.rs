@@ -2,6 +2,7 @@
 //! One binary instead of one per file keeps the CI link step (and its disk use) small.
 
 mod compare_metrics;
+mod compare_runs;
 mod diverged_cell;
 mod eot_cli;
 mod eot_metric;

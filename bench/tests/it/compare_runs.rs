@@ -1,0 +1,133 @@
+//! `compare` end to end on a small Sinkhorn grid: shards merged equal one run cell for cell, and
+//! `--check-baseline` fails naming the cell a worsened setting broke, then passes once restored.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use eot_reports::frame::{cell, read_parquet};
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("eot-compare-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Sinkhorn on the Gaussian pair, 2 x 2 x 2 = 8 cells, a few seconds in all.
+const GRID: [&str; 20] = [
+    "--solvers",
+    "sinkhorn",
+    "--datasets",
+    "gaussian,gmm",
+    "--dims",
+    "2,3",
+    "--eps",
+    "0.5,1",
+    "--n",
+    "300",
+    "--queries",
+    "20",
+    "--eval",
+    "300",
+    "--metrics",
+    "none",
+    "--readme",
+    "none",
+    "--figures",
+    "none",
+];
+
+fn compare(out: &Path, extra: &[&str]) -> Output {
+    let out = out.display().to_string();
+    Command::new(env!("CARGO_BIN_EXE_compare"))
+        .args(GRID)
+        .args(["--out", &out])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn ok(o: &Output) {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// The columns that must agree between runs (timings and memory are the machine's).
+const SAME: [&str; 10] = [
+    "cell",
+    "solver",
+    "dataset",
+    "D",
+    "eps",
+    "seed",
+    "cBW2-UVP %",
+    "BW2-UVP %",
+    "iterations",
+    "dual (held-out)",
+];
+
+#[test]
+fn shards_merged_equal_one_run() {
+    let d = dir("shards");
+    ok(&compare(&d.join("full/compare.csv"), &[]));
+    for k in ["1/3", "2/3", "3/3"] {
+        ok(&compare(&d.join("shards/compare.csv"), &["--shard", k]));
+    }
+    ok(&compare(
+        &d.join("merged/compare.csv"),
+        &["--merge", &d.join("shards").display().to_string()],
+    ));
+    let full = read_parquet(&d.join("full/compare.parquet")).unwrap();
+    let merged = read_parquet(&d.join("merged/compare.parquet")).unwrap();
+    assert_eq!(full.height(), 8);
+    assert_eq!(merged.height(), full.height());
+    assert_eq!(full.get_column_names(), merged.get_column_names());
+    for row in 0..full.height() {
+        for c in SAME {
+            assert_eq!(
+                cell(&full, row, c).unwrap(),
+                cell(&merged, row, c).unwrap(),
+                "row {row} {c}"
+            );
+        }
+    }
+    // The summaries agree up to the fit-seconds table (timings are the machine's).
+    let quality = |run: &str| {
+        let text = std::fs::read_to_string(d.join(run).join("compare_summary.md")).unwrap();
+        text.split("**fit seconds").next().unwrap().to_string()
+    };
+    assert!(quality("full").contains("| gmm | 3 | 1 |"));
+    assert_eq!(quality("merged"), quality("full"));
+
+    // A missing shard is refused, not merged into a smaller table.
+    std::fs::remove_file(d.join("shards/compare.shard-02-of-03.parquet")).unwrap();
+    let o = compare(
+        &d.join("merged2/compare.csv"),
+        &["--merge", &d.join("shards").display().to_string()],
+    );
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("shard 2/3"));
+}
+
+#[test]
+fn check_baseline_names_the_regressed_cell() {
+    let d = dir("baseline");
+    let base = d.join("baseline.json").display().to_string();
+    let out = d.join("run/compare.csv");
+    ok(&compare(&out, &["--update-baseline", &base]));
+    ok(&compare(&out, &["--check-baseline", &base]));
+
+    // Stopping Sinkhorn after 2 iterations (no eps-scaling) leaves the plan far from converged.
+    let worse =
+        ["--opt", "max_iterations=2", "--opt", "eps_scaling=false", "--check-baseline", &base];
+    let o = compare(&out, &worse);
+    assert!(!o.status.success());
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.contains("| sinkhorn gaussian D=3 eps=0.5 seed=0 | cBW2-UVP % |"), "{table}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("regressed against"));
+
+    ok(&compare(&out, &["--check-baseline", &base]));
+    // A run on another grid is refused before it starts.
+    let o = compare(&out, &["--seeds", "1", "--check-baseline", &base]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("grid differs"));
+}
