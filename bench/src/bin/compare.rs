@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use eot_bench::baseline::{Baseline, Grid, TOLERANCE, regression_table};
+use eot_bench::baseline::{Baseline, Grid, regression_table};
 use eot_bench::outputs::{OutputPaths, refresh_readme, write_charts, write_run};
 use eot_bench::reference::reference_seconds;
 use eot_bench::sample_metrics::{COMPARE_METRICS, MetricSet};
@@ -108,12 +108,17 @@ struct Args {
     #[arg(long, conflicts_with = "shard")]
     merge: Option<PathBuf>,
     /// Fail, with a table of what regressed, when a cell is worse than in this baseline file
-    /// (quality beyond 25 % + 0.05 points, or fit time / reference kernel beyond 2.5x).
+    /// (beyond the tolerance the baseline states; by default quality 25 % + 0.05 points worse,
+    /// or fit time / reference kernel 2.5x).
     #[arg(long, conflicts_with_all = ["shard", "merge"])]
     check_baseline: Option<PathBuf>,
     /// Write this run's figures as the new baseline file.
     #[arg(long, conflicts_with_all = ["shard", "merge", "check_baseline"])]
     update_baseline: Option<PathBuf>,
+    /// With --update-baseline: the relative quality slack stored in the baseline (0.25 = a
+    /// figure may be 25 % worse, plus 0.05 points); the check uses the baseline's own value.
+    #[arg(long, requires = "update_baseline")]
+    quality_tolerance: Option<f64>,
 }
 
 fn main() {
@@ -192,8 +197,14 @@ fn run(args: Args) -> Result<()> {
         let reference = (before + reference_seconds()?) / 2.0;
         if let Some(path) = &args.update_baseline {
             let command = std::env::args().collect::<Vec<_>>().join(" ");
-            Baseline::from_run(command, commit, grid(&args), reference, &cell_results)
-                .save(path)?;
+            let mut b = Baseline::from_run(command, commit, grid(&args), reference, &cell_results);
+            if let Some(t) = args.quality_tolerance {
+                if !(t.is_finite() && t >= 0.0) {
+                    bail!("--quality-tolerance must be a number >= 0, got {t}");
+                }
+                b.tolerance.quality_relative = t;
+            }
+            b.save(path)?;
             eprintln!("wrote the baseline {} (reference kernel {reference:.4} s)", path.display());
         }
         if let (Some(b), Some(path)) = (&baseline, &args.check_baseline) {
@@ -321,7 +332,7 @@ fn grid(args: &Args) -> Grid {
 
 /// Fails with the table of regressed figures, naming each cell.
 fn check(b: &Baseline, path: &Path, results: &[CellResult], reference: f64) -> Result<()> {
-    let regressions = b.regressions(results, reference, &TOLERANCE)?;
+    let regressions = b.regressions(results, reference, &b.tolerance)?;
     eprintln!(
         "baseline {}: {} cells checked, reference kernel {reference:.4} s (baseline {:.4} s)",
         path.display(),
