@@ -13,6 +13,7 @@ mod minibatch;
 pub mod neural;
 mod options;
 mod problem;
+pub mod progress;
 mod real;
 mod registry;
 mod schedule;

@@ -102,6 +102,7 @@ fn adam(
         let grads = loss.backward()?;
         opt.step(&grads)?;
         opt_alpha.step(&grads)?;
+        crate::progress::report("gmm", step + 1, steps);
         if settings.progress && (step + 1) % (steps / 10).max(1) == 0 {
             eprintln!("gmm: step {}/{steps}, loss {last:.5}", step + 1);
         }

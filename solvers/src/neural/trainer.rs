@@ -183,6 +183,7 @@ impl Trainer {
     /// Whether the next of `total` steps should run: false once `total` steps are done or the
     /// time budget is spent.
     pub fn keep_going(&self, total: usize) -> bool {
+        crate::progress::report(&self.name, self.step, total);
         self.step < total
             && self.time_budget.is_none_or(|t| self.started.elapsed().as_secs_f64() < t)
     }
