@@ -28,21 +28,28 @@ pub fn energy_distance(a: &Points, b: &Points) -> Result<f64, MetricError> {
 
 /// `1/(n m) sum_ij |a_i - b_j|`.
 pub(crate) fn mean_distance(a: &Points, b: &Points) -> f64 {
-    let total: f64 = a
+    let rows: Vec<f64> = a
         .as_slice()
         .par_chunks(a.dim())
         .map(|x| b.rows().map(|y| sq_dist(x, y).sqrt()).sum::<f64>())
-        .sum();
-    total / (a.len() as f64 * b.len() as f64)
+        .collect();
+    ordered_sum(&rows) / (a.len() as f64 * b.len() as f64)
 }
 
 /// `sum_{i<j} |p_i - p_j|`.
 pub(crate) fn half_sum_within(p: &Points) -> f64 {
-    (0..p.len())
+    let rows: Vec<f64> = (0..p.len())
         .into_par_iter()
         .map(|i| {
             let x = p.row(i);
             (i + 1..p.len()).map(|j| sq_dist(x, p.row(j)).sqrt()).sum::<f64>()
         })
-        .sum()
+        .collect();
+    ordered_sum(&rows)
+}
+
+/// Rows' partial sums added in row order: rayon's own `sum` adds in whatever order the threads
+/// finish, which moved the last digits from run to run (same seed, different numbers).
+fn ordered_sum(rows: &[f64]) -> f64 {
+    rows.iter().sum()
 }

@@ -130,7 +130,9 @@ impl Table {
 
     /// CSV with a header line; missing values are empty cells.
     pub fn to_csv(&self) -> String {
-        let mut out = self.columns.join(",");
+        // Headers are quoted like values ("E c(x,y)" holds a comma).
+        let header: Vec<String> = self.columns.iter().map(|c| Value::text(c).csv()).collect();
+        let mut out = header.join(",");
         out.push('\n');
         for row in &self.rows {
             let cells: Vec<String> = row.iter().map(Value::csv).collect();
@@ -164,6 +166,7 @@ mod tests {
         ));
         t.push(vec![Value::text("x,y"), Value::Missing]).unwrap();
         assert_eq!(t.to_csv(), "a,b\n\"x,y\",\n");
+        assert!(Table::new(["c(x,y)"]).to_csv().starts_with("\"c(x,y)\"\n"));
         assert!(t.to_markdown().contains("| x,y | — |"));
     }
 }
