@@ -133,6 +133,10 @@ fn run(args: Args) -> Result<()> {
             .build_global()
             .context("--threads")?;
     }
+    // A missing font would otherwise surface only after the last cell.
+    if let Some(dir) = figures_dir(&args) {
+        eot_reports::figure::check_font(&dir)?;
+    }
     if let Some(dir) = &args.merge {
         return merge(&args, dir);
     }
@@ -296,12 +300,7 @@ fn finish(args: &Args, df: &mut polars::prelude::DataFrame, provenance: &str) ->
         paths.provenance.display()
     );
     let default_out = args.out == Path::new(DEFAULT_OUT);
-    let figures = match args.figures.as_deref() {
-        Some("none") => None,
-        Some(dir) => Some(PathBuf::from(dir)),
-        None if default_out => Some(PathBuf::from("reports/figures")),
-        None => Some(args.out.parent().map_or(PathBuf::from("."), Path::to_path_buf)),
-    };
+    let figures = figures_dir(args);
     let stem = args.out.file_stem().map_or("compare".into(), |s| s.to_string_lossy());
     let charts = match &figures {
         Some(dir) => write_charts(df, dir, &stem)?,
@@ -327,6 +326,17 @@ fn finish(args: &Args, df: &mut polars::prelude::DataFrame, provenance: &str) ->
         eprintln!("refreshed the results block of {}", args.readme);
     }
     Ok(())
+}
+
+/// Where the charts go: `--figures`, else reports/figures for the default --out, else the
+/// folder of --out; `None` for `--figures none`.
+fn figures_dir(args: &Args) -> Option<PathBuf> {
+    match args.figures.as_deref() {
+        Some("none") => None,
+        Some(dir) => Some(PathBuf::from(dir)),
+        None if args.out == Path::new(DEFAULT_OUT) => Some(PathBuf::from("reports/figures")),
+        None => Some(args.out.parent().map_or(PathBuf::from("."), Path::to_path_buf)),
+    }
 }
 
 /// The alt text of a chart, from its file name.
