@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod cell;
 pub mod memory;
 pub mod outputs;
+pub mod progress_bar;
 pub mod provenance;
 pub mod reference;
 pub mod runtime;
