@@ -19,7 +19,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::ReportError;
-use crate::figure::{FONT_FAMILY, Figure, output_paths, write_figure};
+use crate::figure::{FONT_FAMILY, Figure, output_paths, text_width, write_figure};
 
 /// One result: a solver's metric (and fit time) in one panel at one eps.
 #[derive(Clone, Debug, PartialEq)]
@@ -432,15 +432,6 @@ impl Figure for Chart<'_> {
         }
         Ok(())
     }
-}
-
-/// Width in pixels of `text` at `px` in the registered font: the same measure both backends
-/// lay text out with, so the legend's wrapping (and the header's height) match the drawing.
-fn text_width(text: &str, px: u32) -> u32 {
-    let font = FontDesc::new(FontFamily::Name(FONT_FAMILY), f64::from(px), FontStyle::Normal);
-    // Without the font nothing is drawn at all (write_figure checks first); the fallback only
-    // keeps this infallible, at 0.6 em per character.
-    font.box_size(text).map_or(text.chars().count() as u32 * px * 6 / 10, |(w, _)| w)
 }
 
 fn mean(v: &[f64]) -> f64 {

@@ -1,4 +1,5 @@
-//! Figures (plotters), each written twice: `<stem>.svg` and `<stem>.png`.
+//! Figures (plotters), each written twice: `<stem>.svg` and `<stem>.png` (the image grids of
+//! [`crate::image_grid`] are PNG only).
 //!
 //! Text is laid out (and, in the PNG, rasterised) with one TrueType font read at run time, so
 //! the build needs no font library (no fontconfig, no freetype headers) and no font file is
@@ -141,10 +142,7 @@ pub(crate) fn write_figure(stem: &Path, figure: &impl Figure) -> Result<Vec<Path
     // areas), so it is needed before either is drawn.
     check_font(&svg)?;
     let size = figure.size();
-    if let Some(dir) = svg.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| ReportError::Io { path: dir.display().to_string(), source: e })?;
-    }
+    create_parent_dir(&svg)?;
     {
         let root = SVGBackend::new(&svg, size).into_drawing_area();
         render(&root, figure).map_err(|m| plot_error(&svg, m))?;
@@ -170,8 +168,26 @@ fn render<DB: DrawingBackend>(
     root.present().map_err(|e| e.to_string())
 }
 
+/// Creates the folder `path` will be written to, if it names one.
+pub(crate) fn create_parent_dir(path: &Path) -> Result<(), ReportError> {
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => std::fs::create_dir_all(dir)
+            .map_err(|e| ReportError::Io { path: dir.display().to_string(), source: e }),
+        None => Ok(()),
+    }
+}
+
+/// Width in pixels of `text` at `px` in the registered font: the same measure both backends
+/// lay text out with, so layouts computed from it match the drawing.
+pub(crate) fn text_width(text: &str, px: u32) -> u32 {
+    let font = FontDesc::new(FontFamily::Name(FONT_FAMILY), f64::from(px), FontStyle::Normal);
+    // Without the font nothing is drawn at all (drawing functions check first); the fallback
+    // only keeps this infallible, at 0.6 em per character.
+    font.box_size(text).map_or(text.chars().count() as u32 * px * 6 / 10, |(w, _)| w)
+}
+
 /// Writes 8-bit RGB pixels (rows top to bottom) as a PNG file.
-fn write_png(path: &Path, (w, h): (u32, u32), rgb: &[u8]) -> Result<(), ReportError> {
+pub(crate) fn write_png(path: &Path, (w, h): (u32, u32), rgb: &[u8]) -> Result<(), ReportError> {
     let io = |source| ReportError::Io { path: path.display().to_string(), source };
     let encode = |e: png::EncodingError| plot_error(path, format!("PNG encoding: {e}"));
     let file = std::fs::File::create(path).map_err(io)?;
@@ -184,7 +200,7 @@ fn write_png(path: &Path, (w, h): (u32, u32), rgb: &[u8]) -> Result<(), ReportEr
     writer.finish().map_err(encode)
 }
 
-fn plot_error(path: &Path, message: String) -> ReportError {
+pub(crate) fn plot_error(path: &Path, message: String) -> ReportError {
     ReportError::Plot { path: path.display().to_string(), message }
 }
 

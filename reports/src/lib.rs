@@ -5,6 +5,7 @@
 pub mod chart;
 pub mod figure;
 pub mod frame;
+pub mod image_grid;
 pub mod summary;
 
 use std::fmt::Write as _;
@@ -23,6 +24,9 @@ pub enum ReportError {
     Frame(String),
     #[error("cannot draw {path}: {message}")]
     Plot { path: String, message: String },
+    /// An image grid that cannot be drawn as given (see [`image_grid`]).
+    #[error("image grid: {0}")]
+    Grid(String),
 }
 
 /// One cell of a table.

@@ -1,0 +1,4 @@
+//! The reports crate's integration tests, built as one test binary: each file a module.
+//! One binary instead of one per file keeps the CI link step (and its disk use) small.
+
+mod image_grid;
