@@ -13,6 +13,7 @@ mod linalg;
 mod logspace;
 mod pair;
 mod points;
+pub mod real;
 mod rng;
 mod swiss_roll;
 

@@ -3,3 +3,6 @@
 
 mod ground_truth;
 mod io_errors;
+mod real_data;
+mod real_errors;
+mod temp;
