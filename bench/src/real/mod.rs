@@ -10,6 +10,7 @@ mod cache;
 mod classifier;
 mod dense;
 mod fingerprint;
+mod perceptual;
 mod tensors;
 mod training;
 
@@ -17,4 +18,5 @@ pub use autoencoder::{Autoencoder, AutoencoderSettings};
 pub use cache::{CacheOutcome, CachedNet, load_or_train, save};
 pub use classifier::{Classifier, ClassifierSettings};
 pub use fingerprint::TrainingData;
+pub use perceptual::{fid_proxy_images, lpips_proxy_images};
 pub use training::TrainReport;

@@ -13,5 +13,6 @@ mod real_autoencoder;
 mod real_cache;
 mod real_classifier;
 mod real_images;
+mod real_perceptual;
 mod registry;
 mod sinkhorn_ground_truth;

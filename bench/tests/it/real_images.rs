@@ -36,6 +36,13 @@ pub fn blobs(n: usize, classes: usize, seed: u64) -> (Points, Vec<u8>) {
     (Points::new(data, n, SIDE * SIDE).unwrap(), labels)
 }
 
+/// The images of `points` whose label is `class`.
+pub fn of_class(points: &Points, labels: &[u8], class: u8) -> Points {
+    let rows: Vec<Vec<f64>> =
+        points.rows().zip(labels).filter(|(_, l)| **l == class).map(|(r, _)| r.to_vec()).collect();
+    Points::from_rows(&rows).unwrap()
+}
+
 /// Small, fast classifier settings for the tests.
 pub fn small_classifier() -> ClassifierSettings {
     ClassifierSettings {
