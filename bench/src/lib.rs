@@ -7,6 +7,7 @@ pub mod memory;
 pub mod outputs;
 pub mod progress_bar;
 pub mod provenance;
+pub mod real;
 pub mod reference;
 pub mod runtime;
 pub mod sample_metrics;
