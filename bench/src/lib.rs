@@ -14,5 +14,6 @@ pub mod sample_metrics;
 pub mod shard;
 pub mod solver_opts;
 pub mod table;
+pub mod tasks;
 
 pub use cell::{CellResult, CellSpec, EvalSizes, is_divergence, run_cell, run_cell_with_metrics};

@@ -18,6 +18,31 @@ const SUMMARISED: [(&str, &str, usize); 3] = [
     ("fit s", "fit seconds (lower is better)", 2),
 ];
 
+/// The sample-metric summaries of runs with a real task (no ground truth there): (column,
+/// heading, decimals, which way is better).
+const REAL_SUMMARISED: [(&str, &str, usize, Better); 5] = [
+    (
+        "FID-proxy",
+        "FID-proxy (real tasks: classifier features of decoded images; lower is better)",
+        3,
+        Better::Lower,
+    ),
+    ("LPIPS-proxy", "LPIPS-proxy, input vs translation (lower = more faithful)", 3, Better::Lower),
+    (
+        "target-class %",
+        "target-class % of the translated images (higher is better)",
+        1,
+        Better::Higher,
+    ),
+    (
+        "energy",
+        "energy distance, translated vs held-out target (lower is better)",
+        4,
+        Better::Lower,
+    ),
+    ("W2^2", "W2^2, translated vs held-out target (lower is better)", 3, Better::Lower),
+];
+
 /// The README block `compare` rewrites, between these two lines.
 pub const README_START: &str = "<!-- compare:summary:start -->";
 pub const README_END: &str = "<!-- compare:summary:end -->";
@@ -48,8 +73,12 @@ impl OutputPaths {
 /// The summary tables of the long table as markdown, one per summarised column present (a
 /// column with no value at all, e.g. cBW2-UVP on data without ground truth, is left out).
 pub fn summary_markdown(df: &DataFrame) -> Result<String> {
+    let real = text_column(df, "dataset")?.iter().any(|d| crate::tasks::task_by_name(d).is_some());
+    let extra = if real { &REAL_SUMMARISED[..] } else { &[] };
+    let columns =
+        SUMMARISED.iter().map(|&(c, h, d)| (c, h, d, Better::Lower)).chain(extra.iter().cloned());
     let mut out = String::new();
-    for (column, heading, digits) in SUMMARISED {
+    for (column, heading, digits, better) in columns {
         let present = df.column(column).is_ok_and(|c| c.null_count() < c.len());
         if !present {
             continue;
@@ -59,7 +88,7 @@ pub fn summary_markdown(df: &DataFrame) -> Result<String> {
         let spread =
             if seeds > 1 { format!(", mean ± std over {seeds} seeds") } else { String::new() };
         let _ = writeln!(out, "**{heading}{spread}; best of each row in bold**\n");
-        out.push_str(&summary.to_markdown(Better::Lower, digits));
+        out.push_str(&summary.to_markdown(better, digits));
         out.push('\n');
     }
     Ok(out)

@@ -17,9 +17,14 @@ pub fn indexed_table(results: &[(usize, CellResult)]) -> anyhow::Result<Table> {
 }
 
 fn long_table(results: &[CellResult], index: Option<&[usize]>) -> anyhow::Result<Table> {
-    // Sample-metric columns: those of the first row (every row of a run has the same).
-    let metric_names: Vec<String> =
-        results.first().map_or(Vec::new(), |r| r.metrics.iter().map(|(n, _)| n.clone()).collect());
+    // Sample-metric columns: every name any row has, in order of first appearance (a real image
+    // task adds columns the synthetic pairs do not have).
+    let mut metric_names: Vec<String> = Vec::new();
+    for (name, _) in results.iter().flat_map(|r| &r.metrics) {
+        if !metric_names.contains(name) {
+            metric_names.push(name.clone());
+        }
+    }
     let base = [
         "solver",
         "dataset",

