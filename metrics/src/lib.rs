@@ -20,6 +20,7 @@ mod energy;
 mod error;
 mod exact;
 mod frechet;
+mod novelty;
 mod paired;
 mod sliced;
 
@@ -31,5 +32,6 @@ pub use eot_datasets::sqrtm_psd;
 pub use error::MetricError;
 pub use exact::{W2_DENSE_BYTES, W2_MAX_POINTS, w2_squared};
 pub use frechet::fid_proxy;
+pub use novelty::novelty;
 pub use paired::{lpips_proxy, transport_cost};
 pub use sliced::{random_directions, sliced_w2_squared, sliced_w2_squared_along};

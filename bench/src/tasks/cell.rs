@@ -57,7 +57,7 @@ pub fn run_real_cell(
 
     let n = data.source_test.len().min(data.target_test.len());
     let dual = plan.dual_value(&data.source_test.head(n), &data.target_test.head(n))?.value;
-    let columns = real_columns(&data, plan.as_ref(), metrics, spec.seed)
+    let columns = real_columns(&data, plan.as_ref(), metrics, spec.seed, &target)
         .with_context(|| format!("scoring {} on {}", spec.solver, task.name))?;
     let figure_row = match data.to_images(&data.source_test.head(1))? {
         Some(_) => {

@@ -5,11 +5,13 @@
 //! image version exists: FID-proxy in the classifier's last hidden layer (translated vs real
 //! target test images), LPIPS-proxy in its normalised hidden layers (each real input against its
 //! translation), diversity in pixels; and they add `target-class %`, the share of translations
-//! the classifier puts in the target class.
+//! the classifier puts in the target class. Every task adds `novelty` (translations' distance to
+//! the nearest training target point, over held-out target points'; 0 = copies of the training
+//! points).
 
 use anyhow::Result;
 use eot_datasets::{Points, substream};
-use eot_metrics::conditional_diversity;
+use eot_metrics::{conditional_diversity, novelty};
 use eot_solvers::FittedPlan;
 
 use super::prepare::{ImageSpace, Prepared, Space, target_rate};
@@ -18,14 +20,18 @@ use crate::sample_metrics::{MetricSet, columns};
 
 /// Name of the image tasks' extra column.
 pub const TARGET_CLASS: &str = "target-class %";
+/// Name of the novelty column (`eot_metrics::novelty`).
+pub const NOVELTY: &str = "novelty";
 
 /// The metric columns of `plan` on the task's held-out points (the first `set.points` of each
-/// side, fewer when a class has fewer test points).
+/// side, fewer when a class has fewer test points); `train_target` is what the solver was fitted
+/// to (for the novelty column).
 pub fn real_columns(
     data: &Prepared,
     plan: &dyn FittedPlan,
     set: &MetricSet,
     seed: u64,
+    train_target: &Points,
 ) -> Result<Vec<(String, Option<f64>)>> {
     let n = set.points.min(data.source_test.len()).min(data.target_test.len());
     let (x, y) = (data.source_test.head(n), data.target_test.head(n));
@@ -38,6 +44,7 @@ pub fn real_columns(
         None
     };
     let mut out = columns(set, &x, &y_hat, &y, draws.as_ref(), seed)?;
+    out.push((NOVELTY.into(), Some(novelty(&y_hat, train_target, &y)?)));
     if let Space::Latent(space) = &data.space {
         let images = ImageScores::new(data, space, &y_hat, draws.as_ref(), n)?;
         images.replace(&mut out, set)?;

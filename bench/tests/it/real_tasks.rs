@@ -52,6 +52,12 @@ fn pbmc_monocytes_are_carried_onto_dendritic_cells() {
         let e = column(&cell, "energy");
         assert!(e < 0.2 * untransported, "{solver}: energy {e} vs {untransported} untransported");
         assert!(cell.figure_row.is_none(), "cells have no images");
+        // Sinkhorn's plan lives on the training points: its samples are copies of them.
+        let novelty = column(&cell, "novelty");
+        match solver {
+            "sinkhorn" => assert_eq!(novelty, 0.0),
+            _ => assert!(novelty > 0.5, "{solver}: novelty {novelty}"),
+        }
         assert!(column(&cell, "diversity") > 0.0);
     }
 }

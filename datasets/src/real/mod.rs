@@ -29,7 +29,9 @@ pub fn data_dir() -> PathBuf {
     match std::env::var_os(DATA_DIR_ENV) {
         Some(d) if !d.is_empty() => PathBuf::from(d),
         // The crate sits one level below the workspace root.
-        _ => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/real")),
+        _ => std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .map_or_else(|| PathBuf::from("data/real"), |root| root.join("data").join("real")),
     }
 }
 
