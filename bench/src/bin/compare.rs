@@ -259,7 +259,8 @@ fn run_one(
     let options = solver_options(&args.opts, &spec.solver, &args.device)?;
     let outcome = if task_by_name(&spec.dataset).is_some() {
         run_real_cell(registry, spec, options.clone(), metric_set, figures.size()).map(|cell| {
-            if let Some(row) = cell.figure_row {
+            // One row per (solver, eps): the first seed's.
+            if let Some(row) = cell.figure_row.filter(|_| Some(&spec.seed) == args.seeds.first()) {
                 figures.add(&spec.dataset, row);
             }
             cell.result
@@ -420,6 +421,24 @@ fn check_grid(registry: &Registry, args: &Args, cells: &[CellSpec]) -> Result<()
             .build(solver, solver_options(&args.opts, solver, &args.device)?)
             .with_context(|| format!("--solvers {solver}"))?;
     }
+    for (flag, v) in
+        [("--figure-inputs", args.figure_inputs), ("--figure-draws", args.figure_draws)]
+    {
+        if v == 0 {
+            bail!("{flag} must be >= 1");
+        }
+    }
+    // Real tasks: a bad eps, a failed fetch or a failed network training shows up here, not
+    // after the synthetic cells.
+    let mut real_tasks = std::collections::BTreeSet::new();
+    for c in cells.iter().filter(|c| task_by_name(&c.dataset).is_some()) {
+        eot_solvers::Eps::new(c.eps)
+            .with_context(|| format!("cell {} eps={}", c.dataset, c.eps))?;
+        if real_tasks.insert(c.dataset.clone()) {
+            let task = task_by_name(&c.dataset).expect("filtered to real tasks");
+            eot_bench::tasks::prepare(task).with_context(|| format!("preparing {}", c.dataset))?;
+        }
+    }
     let mut seen = std::collections::BTreeSet::new();
     for c in cells.iter().filter(|c| task_by_name(&c.dataset).is_none()) {
         if seen.insert((c.dataset.clone(), c.dim, c.eps.to_bits())) {
@@ -491,7 +510,7 @@ fn provenance(args: &Args, results: &[eot_bench::CellResult], commit: &str) -> R
     let threads = if args.threads == 0 { rayon::current_num_threads() } else { args.threads };
     let mut lines = vec![format!(
         "Provenance: eot-bench {} (commit {commit}), seeds {:?}, n={}, queries={}, samples={}, eval={}, threads={threads}, device={}\n\
-         Sample metrics: {:?} on {} held-out points per side (exact W2 up to {} points; sliced W2 with {} directions; \
+         Sample metrics: {:?} on {} held-out points per side (a real task: at most that, all its held-out points where a class has fewer) (exact W2 up to {} points; sliced W2 with {} directions; \
          sinkhorn-div at eps={}; diversity over {} queries x {} draws)",
         env!("CARGO_PKG_VERSION"),
         args.seeds,

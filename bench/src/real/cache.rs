@@ -15,6 +15,9 @@ use super::fingerprint::TrainingData;
 use super::training::TrainReport;
 
 /// The metadata's format tag: a file without it is not one of ours.
+/// Bump the version when the networks' code changes what training produces (loss,
+/// initialisation, training loop): the cache key is only the settings and the data, so old
+/// files would otherwise be reused.
 const FORMAT: &str = "eot-bench-real-net-v1";
 
 /// A network the cache can save and rebuild.

@@ -59,15 +59,15 @@ pub fn run_real_cell(
     let dual = plan.dual_value(&data.source_test.head(n), &data.target_test.head(n))?.value;
     let columns = real_columns(&data, plan.as_ref(), metrics, spec.seed, &target)
         .with_context(|| format!("scoring {} on {}", spec.solver, task.name))?;
-    let figure_row = match data.to_images(&data.source_test.head(1))? {
-        Some(_) => {
+    let figure_row = match data.space {
+        super::Space::Latent(_) => {
             let x = data.source_test.head(figure.inputs);
             let draws = plan.sample(&x, figure.draws, &mut substream(spec.seed, 9))?;
             let images = data.to_images(&draws)?.expect("an image task");
             let label = format!("{} eps={}", spec.solver, spec.eps);
             Some(ImageRow::samples(label, images.rows().map(<[f64]>::to_vec).collect()))
         }
-        None => None,
+        super::Space::Coordinates => None,
     };
     let report = plan.report();
     let mut sized = spec.clone();

@@ -65,7 +65,7 @@ impl TaskFigures {
                 width: space.width,
                 scale: 2,
                 group: k,
-                headers: (1..=m).map(|i| format!("x_{i}")).collect(),
+                headers: (1..=inputs.len()).map(|i| format!("x_{i}")).collect(),
                 rows,
             };
             written.push(write_image_grid(&dir.join(format!("{prefix}_{name}")), &grid)?);

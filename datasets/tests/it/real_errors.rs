@@ -71,6 +71,19 @@ fn idx_refuses_bad_magic_truncation_and_mismatched_labels() {
         located(load_fashion_mnist(&t.path(""), FashionSplit::Test).unwrap_err(), "t10k-labels");
     assert!(text.contains("3 labels"), "{text}");
 
+    let t = fashion_dir(idx(0x0803, &[2, 2, 2], &[0; 8]), idx(0x0801, &[2], &[7, 10]));
+    let (row, _, text) =
+        located(load_fashion_mnist(&t.path(""), FashionSplit::Test).unwrap_err(), "t10k-labels");
+    assert_eq!(row, Some(2), "{text}");
+
+    let t = fashion_dir(
+        idx(0x0803, &[u32::MAX, u32::MAX, u32::MAX], &[0; 8]),
+        idx(0x0801, &[2], &[7, 9]),
+    );
+    let (_, _, text) =
+        located(load_fashion_mnist(&t.path(""), FashionSplit::Test).unwrap_err(), "t10k-images");
+    assert!(text.contains("8 pixel bytes"), "{text}");
+
     let t = fashion_dir(b"not gzip".to_vec(), vec![]);
     let (_, _, text) =
         located(load_fashion_mnist(&t.path(""), FashionSplit::Test).unwrap_err(), "t10k-images");
