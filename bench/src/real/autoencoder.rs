@@ -17,8 +17,7 @@ use eot_solvers::neural::Activation;
 use super::dense::Dense;
 use super::tensors::{check_dim, map_rows, to_tensor};
 use super::training::{
-    INIT_STREAM, Schedule, TrainReport, require_count, require_decay, require_rate, require_widths,
-    train_loop,
+    INIT_STREAM, Schedule, TrainReport, require_count, require_widths, train_loop,
 };
 
 const NET: &str = "autoencoder";
@@ -64,25 +63,23 @@ impl AutoencoderSettings {
     pub fn validate(&self) -> Result<()> {
         require_count(NET, "latent_dim", self.latent_dim)?;
         require_widths(NET, &self.hidden)?;
-        require_count(NET, "epochs", self.epochs)?;
-        require_count(NET, "batch_size", self.batch_size)?;
-        require_rate(NET, "learning_rate", self.learning_rate)?;
-        require_decay(NET, self.weight_decay)
+        self.schedule().validate(NET)
     }
 
     /// Every setting as one JSON object: what the cache compares.
     pub fn to_json(&self) -> String {
-        serde_json::json!({
-            "latent_dim": self.latent_dim,
-            "hidden": self.hidden,
-            "activation": self.activation.to_string(),
-            "epochs": self.epochs,
-            "batch_size": self.batch_size,
-            "learning_rate": self.learning_rate,
-            "weight_decay": self.weight_decay,
-            "seed": self.seed,
-        })
-        .to_string()
+        let latent = ("latent_dim", self.latent_dim.into());
+        self.schedule().to_json(&self.hidden, self.activation, &[latent])
+    }
+
+    fn schedule(&self) -> Schedule {
+        Schedule {
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            learning_rate: self.learning_rate,
+            weight_decay: self.weight_decay,
+            seed: self.seed,
+        }
     }
 
     /// Layer sizes of the encoder for images of `pixels` values.
@@ -153,14 +150,7 @@ impl Autoencoder {
     fn fit(&self, images: &Points) -> Result<TrainReport> {
         let x = to_tensor(images, &self.device)?;
         let vars = [self.encoder.vars(), self.decoder.vars()].concat();
-        let s = &self.settings;
-        let schedule = Schedule {
-            epochs: s.epochs,
-            batch_size: s.batch_size,
-            learning_rate: s.learning_rate,
-            weight_decay: s.weight_decay,
-            seed: s.seed,
-        };
+        let schedule = self.settings.schedule();
         train_loop(vars, images.len(), &schedule, &self.device, |idx| {
             let batch = x.index_select(idx, 0)?;
             let logits = self.decoder.forward(&self.encoder.forward(&batch)?)?;

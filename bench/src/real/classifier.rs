@@ -10,10 +10,7 @@ use eot_solvers::neural::Activation;
 
 use super::dense::Dense;
 use super::tensors::{check_dim, map_rows, to_tensor};
-use super::training::{
-    INIT_STREAM, Schedule, TrainReport, require_count, require_decay, require_rate, require_widths,
-    train_loop,
-};
+use super::training::{INIT_STREAM, Schedule, TrainReport, require_widths, train_loop};
 
 const NET: &str = "classifier";
 
@@ -54,24 +51,22 @@ impl ClassifierSettings {
     /// Refuses a value out of range, naming the setting.
     pub fn validate(&self) -> Result<()> {
         require_widths(NET, &self.hidden)?;
-        require_count(NET, "epochs", self.epochs)?;
-        require_count(NET, "batch_size", self.batch_size)?;
-        require_rate(NET, "learning_rate", self.learning_rate)?;
-        require_decay(NET, self.weight_decay)
+        self.schedule().validate(NET)
     }
 
     /// Every setting as one JSON object: what the cache compares.
     pub fn to_json(&self) -> String {
-        serde_json::json!({
-            "hidden": self.hidden,
-            "activation": self.activation.to_string(),
-            "epochs": self.epochs,
-            "batch_size": self.batch_size,
-            "learning_rate": self.learning_rate,
-            "weight_decay": self.weight_decay,
-            "seed": self.seed,
-        })
-        .to_string()
+        self.schedule().to_json(&self.hidden, self.activation, &[])
+    }
+
+    fn schedule(&self) -> Schedule {
+        Schedule {
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            learning_rate: self.learning_rate,
+            weight_decay: self.weight_decay,
+            seed: self.seed,
+        }
     }
 
     fn sizes(&self, pixels: usize, classes: usize) -> Vec<usize> {
@@ -137,13 +132,7 @@ impl Classifier {
         let x = to_tensor(images, &self.device)?;
         let y = label_tensor(labels, &self.device)?;
         let s = &self.settings;
-        let schedule = Schedule {
-            epochs: s.epochs,
-            batch_size: s.batch_size,
-            learning_rate: s.learning_rate,
-            weight_decay: s.weight_decay,
-            seed: s.seed,
-        };
+        let schedule = s.schedule();
         train_loop(self.net.vars(), images.len(), &schedule, &self.device, |idx| {
             let logits = self.net.forward(&x.index_select(idx, 0)?)?;
             Ok(candle_nn::loss::cross_entropy(&logits, &y.index_select(idx, 0)?)?)

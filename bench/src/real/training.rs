@@ -38,6 +38,39 @@ pub(crate) struct Schedule {
     pub seed: u64,
 }
 
+impl Schedule {
+    /// Refuses a value out of range, naming the network and the setting.
+    pub(crate) fn validate(&self, net: &str) -> Result<()> {
+        require_count(net, "epochs", self.epochs)?;
+        require_count(net, "batch_size", self.batch_size)?;
+        require_rate(net, "learning_rate", self.learning_rate)?;
+        require_decay(net, self.weight_decay)
+    }
+
+    /// The schedule's settings and the network's `hidden` widths and `activation`, as the JSON
+    /// object the cache compares; `extra` adds the network's own keys (keys come out sorted).
+    pub(crate) fn to_json(
+        &self,
+        hidden: &[usize],
+        activation: impl std::fmt::Display,
+        extra: &[(&str, serde_json::Value)],
+    ) -> String {
+        let mut json = serde_json::json!({
+            "hidden": hidden,
+            "activation": activation.to_string(),
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "learning_rate": self.learning_rate,
+            "weight_decay": self.weight_decay,
+            "seed": self.seed,
+        });
+        for (k, v) in extra {
+            json[*k] = v.clone();
+        }
+        json.to_string()
+    }
+}
+
 /// Trains `vars` for `schedule.epochs` passes over `n` rows, each pass in a fresh seeded order
 /// (the last batch of a pass may be smaller). `loss` maps a batch's row indices (a `u32` tensor)
 /// to the scalar loss. Stops with an error naming the step at a non-finite loss, before that
