@@ -80,6 +80,16 @@ impl Points {
         m
     }
 
+    /// The points whose index passes `keep`, in order.
+    pub fn select(&self, keep: impl Fn(usize) -> bool) -> Points {
+        let mut data = Vec::new();
+        for (_, row) in self.rows().enumerate().filter(|(i, _)| keep(*i)) {
+            data.extend_from_slice(row);
+        }
+        let n = data.len() / self.d;
+        Points { data, n, d: self.d }
+    }
+
     /// The first `k` points (all of them if `k >= len`).
     pub fn head(&self, k: usize) -> Points {
         let k = k.min(self.n);

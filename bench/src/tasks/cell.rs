@@ -96,9 +96,9 @@ fn subsample(points: &Points, n: usize, seed: u64, stream: u64) -> Points {
     if n >= points.len() {
         return points.clone();
     }
-    let mut picked = sample(&mut substream(seed, stream), points.len(), n).into_vec();
-    picked.sort_unstable();
-    let d = points.dim();
-    let data: Vec<f64> = picked.iter().flat_map(|&i| points.row(i).iter().copied()).collect();
-    Points::new(data, n, d).expect("rows of a valid point set")
+    let mut picked = vec![false; points.len()];
+    sample(&mut substream(seed, stream), points.len(), n)
+        .into_iter()
+        .for_each(|i| picked[i] = true);
+    points.select(|i| picked[i])
 }

@@ -86,19 +86,9 @@ impl ImageSet {
 
     /// The images whose index passes `keep`, with their labels, in order.
     pub fn select(&self, keep: impl Fn(usize) -> bool) -> ImageSet {
-        let d = self.images.dim();
-        let mut data = Vec::new();
-        let mut labels = Vec::new();
-        for (i, row) in self.images.rows().enumerate() {
-            if keep(i) {
-                data.extend_from_slice(row);
-                labels.push(self.labels[i]);
-            }
-        }
-        let n = labels.len();
+        let labels = (0..self.len()).filter(|&i| keep(i)).map(|i| self.labels[i]).collect();
         ImageSet {
-            // Rows of valid points stay valid.
-            images: Points::new(data, n, d).expect("rows of a valid point set"),
+            images: self.images.select(&keep),
             labels,
             height: self.height,
             width: self.width,

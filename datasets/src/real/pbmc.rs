@@ -59,16 +59,7 @@ impl LabelledPoints {
     /// A seeded split of `points` into (first, second) with `first_fraction` of them first.
     pub fn split(points: &Points, first_fraction: f64, rng: &mut SuiteRng) -> (Points, Points) {
         let mask = super::images::stratified_mask(&vec![(); points.len()], first_fraction, rng);
-        let d = points.dim();
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        for (row, &first) in points.rows().zip(&mask) {
-            if first { a.extend_from_slice(row) } else { b.extend_from_slice(row) }
-        }
-        let rows = |v: Vec<f64>| {
-            let n = v.len() / d;
-            Points::new(v, n, d).expect("rows of a valid point set")
-        };
-        (rows(a), rows(b))
+        (points.select(|i| mask[i]), points.select(|i| !mask[i]))
     }
 }
 
