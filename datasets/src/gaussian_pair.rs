@@ -124,7 +124,8 @@ impl GaussianPair {
         cost - self.eps * entropy
     }
 
-    fn conditional_mean(&self, x: &[f64]) -> DVector<f64> {
+    /// The mean of `pi*(. | x)`: `b + C^T A^{-1} (x - a)`.
+    pub fn conditional_mean(&self, x: &[f64]) -> DVector<f64> {
         let dx = DVector::from_column_slice(x) - self.source.mean();
         self.target.mean() + &self.slope * dx
     }

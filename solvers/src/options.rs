@@ -1,4 +1,5 @@
 use std::collections::BTreeMap;
+use std::fmt::Display;
 use std::str::FromStr;
 
 use crate::SolverError;
@@ -39,32 +40,22 @@ impl Options {
     }
 
     /// Removes and parses `key`, or returns `default` when it is absent.
-    pub fn take<T: FromStr>(&mut self, key: &str, default: T) -> Result<T, SolverError> {
+    pub fn take<T: FromStr>(&mut self, key: &str, default: T) -> Result<T, SolverError>
+    where
+        T::Err: Display,
+    {
         match self.values.remove(key) {
             None => Ok(default),
-            Some(v) => v.parse().map_err(|_| {
-                SolverError::setting(
-                    key,
-                    format!("cannot parse '{v}' as {}", std::any::type_name::<T>()),
-                )
-            }),
+            Some(v) => parse(key, &v),
         }
     }
 
     /// Removes and parses `key`; `None` when it is absent.
-    pub fn take_optional<T: FromStr>(&mut self, key: &str) -> Result<Option<T>, SolverError> {
-        match self.values.contains_key(key) {
-            false => Ok(None),
-            true => {
-                let v = self.values.remove(key).unwrap_or_default();
-                v.parse().map(Some).map_err(|_| {
-                    SolverError::setting(
-                        key,
-                        format!("cannot parse '{v}' as {}", std::any::type_name::<T>()),
-                    )
-                })
-            }
-        }
+    pub fn take_optional<T: FromStr>(&mut self, key: &str) -> Result<Option<T>, SolverError>
+    where
+        T::Err: Display,
+    {
+        self.values.remove(key).map(|v| parse(key, &v)).transpose()
     }
 
     /// Succeeds when every key was consumed; otherwise names the unknown keys and the known ones.
@@ -78,6 +69,15 @@ impl Options {
             format!("unknown for solver '{solver}' (known: {})", known.join(", ")),
         ))
     }
+}
+
+/// Parses `key`'s value `v`, saying what was wrong with it (the type's own parse error: an
+/// enum's lists the values it accepts).
+fn parse<T: FromStr>(key: &str, v: &str) -> Result<T, SolverError>
+where
+    T::Err: Display,
+{
+    v.parse().map_err(|e: T::Err| SolverError::setting(key, format!("cannot parse '{v}': {e}")))
 }
 
 /// Refuses a value that is not finite and > 0, naming the setting.

@@ -41,6 +41,28 @@ pub struct Mlp {
     /// `(weight (out, in), bias (out))` per layer.
     layers: Vec<(Tensor, Tensor)>,
     activation: Activation,
+    /// A fixed quadratic added to the output (not trained), if any.
+    base: Option<QuadraticBase>,
+}
+
+/// A fixed concave quadratic `-(y - m)^T P (y - m)` added to a network's output, so that a
+/// potential `f = base + mlp` falls off in every direction however the MLP extrapolates (an
+/// MLP grows at most linearly far from its data). With `P = C^{-1} eps / 2` for the target's
+/// fitted Gaussian `N(m, C)` the untrained potential is `eps log N(y | m, C)` up to a constant.
+#[derive(Clone, Debug)]
+pub struct QuadraticBase {
+    /// `m`, `(1, D)` float32.
+    pub mean: Tensor,
+    /// `P`, `(D, D)` float32, symmetric positive definite.
+    pub precision: Tensor,
+}
+
+impl QuadraticBase {
+    /// `(n, D) -> (n)`.
+    fn forward(&self, y: &Tensor) -> candle_core::Result<Tensor> {
+        let c = y.broadcast_sub(&self.mean)?;
+        c.matmul(&self.precision)?.mul(&c)?.sum(1)?.neg()
+    }
 }
 
 impl Mlp {
@@ -67,7 +89,18 @@ impl Mlp {
             store.insert(format!("{prefix}.l{i}.weight"), w);
             store.insert(format!("{prefix}.l{i}.bias"), b);
         }
-        Ok(Mlp { layers, activation: shape.activation })
+        Ok(Mlp { layers, activation: shape.activation, base: None })
+    }
+
+    /// The same network with `base` added to its output.
+    pub fn with_base(mut self, base: Option<QuadraticBase>) -> Self {
+        self.base = base;
+        self
+    }
+
+    /// The fixed quadratic added to the output, if any.
+    pub fn base(&self) -> Option<&QuadraticBase> {
+        self.base.as_ref()
     }
 
     /// The network stored under `prefix` in `tensors`, checked against `shape`.
@@ -100,14 +133,14 @@ impl Mlp {
                 ))
             })
             .collect::<Result<_, SolverError>>()?;
-        Ok(Mlp { layers, activation: shape.activation })
+        Ok(Mlp { layers, activation: shape.activation, base: None })
     }
 
     /// A copy sharing the weights' storage but not tracked by autograd: for sampling with the
     /// current weights without computing their gradients.
     pub fn detached(&self) -> Self {
         let layers = self.layers.iter().map(|(w, b)| (w.detach(), b.detach())).collect();
-        Mlp { layers, activation: self.activation }
+        Mlp { layers, activation: self.activation, base: self.base.clone() }
     }
 
     /// The weights in the order of [`MlpShape::names`].
@@ -125,7 +158,10 @@ impl Mlp {
                 h = self.activation.apply(&h)?;
             }
         }
-        h.squeeze(1)
+        match &self.base {
+            Some(base) => h.squeeze(1)? + base.forward(x)?,
+            None => h.squeeze(1),
+        }
     }
 
     /// The network's gradient with respect to its input at each row of `y` (`(n, D)`).

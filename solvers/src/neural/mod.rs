@@ -27,7 +27,7 @@ pub use ema::Ema;
 pub use inference::{INFERENCE_KEYS, InferenceSettings, SamplerKind, auto_step};
 pub use langevin::{Langevin, langevin};
 pub use mala::{Mala, MalaDraws, mala};
-pub use mlp::{Mlp, MlpShape};
+pub use mlp::{Mlp, MlpShape, QuadraticBase};
 pub use net::{NET_KEYS, NetSettings, format_widths, parse_widths};
 pub use normals::normals;
 pub use plan::NeuralPlan;

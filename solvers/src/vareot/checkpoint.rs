@@ -3,15 +3,18 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use candle_core::Device;
+use candle_core::{DType, Device};
 
 use super::VarEotSettings;
 use super::train::Trained;
 use crate::neural::parse_widths;
-use crate::neural::{Checkpoint, Mlp, MlpShape};
+use crate::neural::{Checkpoint, Mlp, MlpShape, QuadraticBase};
 use crate::{FitReport, SolverError};
 
 const FORMAT: &str = "eot-suite vareot 1";
+/// The potential's fixed quadratic, when it has one (absent from older files: none).
+const BASE_MEAN: &str = "f.base.mean";
+const BASE_PRECISION: &str = "f.base.precision";
 
 /// Writes the EMA networks of `t` and the settings to `path`.
 pub(super) fn save(
@@ -28,6 +31,10 @@ pub(super) fn save(
         for (name, tensor) in shape.names(prefix).into_iter().zip(net.weights()) {
             tensors.insert(name, tensor.clone());
         }
+    }
+    if let Some(base) = t.f.base() {
+        tensors.insert(BASE_MEAN.into(), base.mean.clone());
+        tensors.insert(BASE_PRECISION.into(), base.precision.clone());
     }
     let mut meta: BTreeMap<String, String> = s.describe().into_iter().collect();
     meta.insert("format".into(), FORMAT.into());
@@ -62,7 +69,17 @@ pub(super) fn load(
         hidden: parse_widths(c.get("hidden")?)?,
         activation: c.get("activation")?.parse().map_err(|e: String| wrong(e))?,
     };
-    let f = Mlp::from_tensors(&shape, "f", &c.tensors, device)?;
+    let base = match (c.tensors.get(BASE_MEAN), c.tensors.get(BASE_PRECISION)) {
+        (Some(m), Some(p)) if m.dims() == [1, dim] && p.dims() == [dim, dim] => {
+            Some(QuadraticBase {
+                mean: m.to_dtype(DType::F32)?.to_device(device)?,
+                precision: p.to_dtype(DType::F32)?.to_device(device)?,
+            })
+        }
+        (None, None) => None,
+        _ => return Err(wrong("a malformed potential base (f.base.*)".into())),
+    };
+    let f = Mlp::from_tensors(&shape, "f", &c.tensors, device)?.with_base(base);
     let xi = Mlp::from_tensors(&shape, "xi", &c.tensors, device)?;
     let note = format!(
         "loaded from {} (trained with seed {}, {} steps)",

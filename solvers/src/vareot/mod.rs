@@ -13,7 +13,7 @@ mod proposal;
 mod settings;
 mod train;
 
-pub use settings::VarEotSettings;
+pub use settings::{TargetProposal, VarEotSettings};
 pub use train::VarEotTraining;
 
 use crate::neural::NeuralPlan;

@@ -2,11 +2,11 @@
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarMap;
-use eot_datasets::{SuiteRng, substream};
+use eot_datasets::{Points, SuiteRng, substream};
 
 use super::VarEotSettings;
-use super::proposal::Proposal;
-use crate::neural::{Mlp, Trainer};
+use super::proposal::{Proposal, ProposalSettings, ridged_gaussian};
+use crate::neural::{Mlp, QuadraticBase, Trainer};
 use crate::{FitData, FitReport, SolverError, minibatch};
 
 /// The trained networks (EMA weights) and how training went.
@@ -55,6 +55,20 @@ pub(crate) fn loss(
     let exp_gap = (gap.minimum(clamp)?.exp()? + ((gap - clamp)?.relu()? * clamp.exp())?)?;
     let loss = (((xi_x.mean_all()? + exp_gap.mean_all()?)? * eps)? - f_y.mean_all()?)?;
     Ok((loss, clamped))
+}
+
+/// `eps log N(y | m, C)` (up to a constant) for the target's fitted Gaussian `N(m, C)`.
+fn gaussian_base(target: &Points, eps: f64, device: &Device) -> Result<QuadraticBase, SolverError> {
+    let g = ridged_gaussian(target)?;
+    let d = g.dim();
+    let inv = g.cov().clone().cholesky().map(|c| c.inverse());
+    let inv = inv.ok_or_else(|| SolverError::Input("target covariance is singular".into()))?;
+    let precision: Vec<f32> = (inv * (0.5 * eps)).iter().map(|v| *v as f32).collect();
+    let mean: Vec<f32> = g.mean().iter().map(|v| *v as f32).collect();
+    Ok(QuadraticBase {
+        mean: Tensor::from_vec(mean, (1, d), device)?,
+        precision: Tensor::from_vec(precision, (d, d), device)?,
+    })
 }
 
 /// Trains both networks from fresh weights.
@@ -106,10 +120,16 @@ impl<'a> VarEotTraining<'a> {
         let shape = s.shape(dim);
         let mut rng = substream(seed, 0x7661);
         let vars = VarMap::new();
-        let f = Mlp::init(&shape, "f", &vars, &mut rng, device)?;
+        let base = match s.gaussian_base {
+            true => Some(gaussian_base(data.target, eps, device)?),
+            false => None,
+        };
+        let f = Mlp::init(&shape, "f", &vars, &mut rng, device)?.with_base(base);
         let xi = Mlp::init(&shape, "xi", &vars, &mut rng, device)?;
         let trainer = Trainer::new("vareot", &vars, &s.trainer)?;
-        let proposal = Proposal::new(s.target_proposals, s.proposals, data.target, eps)?;
+        let proposal_settings =
+            ProposalSettings { kind: s.target_proposal, share: s.target_proposals, eps };
+        let proposal = Proposal::new(&proposal_settings, s.proposals, data.source, data.target)?;
         Ok(VarEotTraining {
             s,
             data: *data,
@@ -174,8 +194,9 @@ impl<'a> VarEotTraining<'a> {
                 ),
             ],
         );
+        let base = self.f.base().cloned();
         Ok(Trained {
-            f: Mlp::from_tensors(&shape, "f", &ema, &self.device)?,
+            f: Mlp::from_tensors(&shape, "f", &ema, &self.device)?.with_base(base),
             xi: Mlp::from_tensors(&shape, "xi", &ema, &self.device)?,
             report,
         })

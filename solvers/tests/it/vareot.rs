@@ -151,6 +151,30 @@ fn a_checkpoint_reloads_the_same_plan_and_refuses_another_eps() {
     assert!(err.to_string().contains("trained at eps 1"), "{err}");
 }
 
+/// With `base=gaussian` (the default) the potential is the MLP plus `eps log N(y | m, C)`: it falls off
+/// quadratically far from the target (an MLP alone grows at most linearly), and a checkpoint
+/// carries the base, so the reloaded plan is the same.
+#[test]
+fn a_gaussian_base_bounds_the_potential_and_survives_a_checkpoint() {
+    let pair = GmmPair::new(&GmmPairSettings::benchmark(2, 1.0)).unwrap();
+    let path = tempdir().join("based.safetensors");
+    let far = Points::new(vec![60.0, -60.0, 0.0, 0.0], 2, 2).unwrap();
+    let mut settings = small("snis");
+    settings.steps = 20;
+    settings.gaussian_base = false;
+    let plain = fit(settings.clone(), &pair, 1.0).potential(&far).unwrap();
+    settings.gaussian_base = true;
+    settings.save = Some(path.clone());
+    let based = fit(settings, &pair, 1.0).potential(&far).unwrap();
+    // The target's variance per axis is of order 1: the base alone is about -eps |y|^2 / 2.
+    assert!(based[0] - based[1] < -1000.0, "with base: f(far) - f(0) = {}", based[0] - based[1]);
+    assert!(plain[0] - plain[1] > -1000.0, "without: f(far) - f(0) = {}", plain[0] - plain[1]);
+    let options = Options::new().with("load", path.display());
+    let solver = Registry::builtin().build("vareot", options).unwrap();
+    let loaded = solver.fit(&FitData::samples(&far, &far), Eps::new(1.0).unwrap(), 0).unwrap();
+    assert_eq!(loaded.potential(&far).unwrap(), based);
+}
+
 #[test]
 fn bad_settings_are_refused_by_name() {
     for (key, value) in [
@@ -161,6 +185,8 @@ fn bad_settings_are_refused_by_name() {
         ("time_budget", "-3"),
         ("clamp", "10000"),
         ("lr_decay", "sometimes"),
+        ("target_proposal", "kernel"),
+        ("base", "cubic"),
     ] {
         let err = VarEotSettings::from_options(Options::new().with(key, value)).err().unwrap();
         assert!(err.to_string().contains(key), "{key}={value}: {err}");
