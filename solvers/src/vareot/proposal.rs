@@ -61,6 +61,8 @@ struct TargetPart {
     noise: Gaussian,
     /// The inverse of the noise's Cholesky factor, for whitening all K proposals at once.
     inv_chol: DMatrix<f64>,
+    /// `log N(0 | 0, S)`.
+    log_norm: f64,
 }
 
 impl TargetPart {
@@ -98,7 +100,8 @@ impl TargetPart {
             .chol_l()
             .solve_lower_triangular(&DMatrix::identity(d, d))
             .ok_or_else(|| SolverError::Input("proposal covariance is singular".into()))?;
-        Ok(TargetPart { offset, slope, noise, inv_chol })
+        let log_norm = noise.log_density(&vec![0.0; d]);
+        Ok(TargetPart { offset, slope, noise, inv_chol, log_norm })
     }
 
     fn mean(&self, x: &[f64]) -> DVector<f64> {
@@ -112,9 +115,8 @@ impl TargetPart {
     fn log_density(&self, mean: &DVector<f64>, ys: &DMatrix<f64>) -> Vec<f64> {
         let mut centred = ys.clone();
         centred.column_iter_mut().for_each(|mut col| col -= mean);
-        let log_norm = self.noise.log_density(&vec![0.0; mean.len()]);
         let z = &self.inv_chol * centred;
-        z.column_iter().map(|col| log_norm - 0.5 * col.norm_squared()).collect()
+        z.column_iter().map(|col| self.log_norm - 0.5 * col.norm_squared()).collect()
     }
 }
 
