@@ -145,6 +145,8 @@ pub(crate) struct Proposal {
     from_target: usize,
     share: f64,
     target: Option<TargetPart>,
+    /// `log N(x | x, eps I)`, the prior's normaliser.
+    log_prior_norm: f64,
 }
 
 /// Proposals `(B * K, D)` row-major and their log-weights `log N(y|x, eps I) - log q(y|x)` `(B, K)`.
@@ -167,12 +169,14 @@ impl Proposal {
             0 => None,
             _ => Some(TargetPart::new(settings.kind, source, target, settings.eps)?),
         };
+        let d = target.dim();
         Ok(Proposal {
             eps: settings.eps,
-            dim: target.dim(),
+            dim: d,
             from_target,
             share: settings.share,
             target: part,
+            log_prior_norm: -0.5 * d as f64 * (2.0 * std::f64::consts::PI * settings.eps).ln(),
         })
     }
 
@@ -215,13 +219,11 @@ impl Proposal {
 
     /// `log N(y | x, eps I) - log q(y|x)` for every column `y` of `ys`.
     fn log_weights(&self, x: &[f64], ys: &DMatrix<f64>, log_g: &[f64]) -> Vec<f64> {
-        let d = self.dim as f64;
-        let log_prior_norm = -0.5 * d * (2.0 * std::f64::consts::PI * self.eps).ln();
         ys.column_iter()
             .zip(log_g)
             .map(|(y, lg)| {
                 let sq: f64 = x.iter().zip(y.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
-                let log_prior = log_prior_norm - sq / (2.0 * self.eps);
+                let log_prior = self.log_prior_norm - sq / (2.0 * self.eps);
                 let log_q =
                     log_sum_exp(&[(1.0 - self.share).ln() + log_prior, self.share.ln() + *lg]);
                 log_prior - log_q
