@@ -107,7 +107,7 @@ impl EgnotSettings {
             replay: o.take("replay", d.replay)?,
             buffer: o.take("buffer", d.buffer)?,
             trainer: TrainerSettings::take(&mut o, &d.trainer)?,
-            inference: InferenceSettings::take(&mut o)?,
+            inference: InferenceSettings::take(&mut o, &d.inference)?,
             progress: o.take("progress", d.progress)?,
             device: o.take("device", d.device)?,
         };

@@ -53,11 +53,11 @@ pub const INFERENCE_KEYS: &[&str] =
     &["sampler", "langevin_steps", "langevin_step", "snis_proposals", "map_draws"];
 
 impl InferenceSettings {
-    /// Reads the keys of [`INFERENCE_KEYS`] from `o`.
-    pub fn take(o: &mut Options) -> Result<Self, SolverError> {
-        let d = InferenceSettings::default();
+    /// Reads the keys of [`INFERENCE_KEYS`] from `o`, each absent one from `d` (a solver's own
+    /// defaults).
+    pub fn take(o: &mut Options, d: &InferenceSettings) -> Result<Self, SolverError> {
         let s = InferenceSettings {
-            sampler: match o.take("sampler", "mala".to_string())?.as_str() {
+            sampler: match o.take("sampler", d.sampler_name().to_string())?.as_str() {
                 "mala" => SamplerKind::Mala,
                 "langevin" => SamplerKind::Langevin,
                 "snis" => SamplerKind::Snis,
@@ -69,7 +69,7 @@ impl InferenceSettings {
                 }
             },
             langevin_steps: o.take("langevin_steps", d.langevin_steps)?,
-            langevin_step: match o.take("langevin_step", "auto".to_string())?.as_str() {
+            langevin_step: match o.take("langevin_step", d.step_name())?.as_str() {
                 "auto" => None,
                 v => Some(v.parse().map_err(|_| {
                     SolverError::setting(
@@ -96,6 +96,20 @@ impl InferenceSettings {
         Ok(())
     }
 
+    /// The sampler's option value.
+    fn sampler_name(&self) -> &'static str {
+        match self.sampler {
+            SamplerKind::Langevin => "langevin",
+            SamplerKind::Mala => "mala",
+            SamplerKind::Snis => "snis",
+        }
+    }
+
+    /// The step's option value.
+    fn step_name(&self) -> String {
+        self.langevin_step.map_or("auto".into(), |h| h.to_string())
+    }
+
     /// The Langevin step size at `eps`.
     pub fn step_size(&self, eps: f64) -> f64 {
         self.langevin_step.unwrap_or(auto_step(eps))
@@ -103,13 +117,8 @@ impl InferenceSettings {
 
     /// Every setting as `(key, value)`, for reports.
     pub fn describe(&self) -> Vec<(String, String)> {
-        let sampler = match self.sampler {
-            SamplerKind::Langevin => "langevin",
-            SamplerKind::Mala => "mala",
-            SamplerKind::Snis => "snis",
-        };
         vec![
-            ("sampler".into(), sampler.into()),
+            ("sampler".into(), self.sampler_name().into()),
             ("langevin_steps".into(), self.langevin_steps.to_string()),
             (
                 "langevin_step".into(),
