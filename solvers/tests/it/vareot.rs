@@ -193,6 +193,20 @@ fn bad_settings_are_refused_by_name() {
     }
 }
 
+/// VarEOT's own sampler default (600 MALA steps) holds when the option is absent, EgNOT keeps the
+/// shared 200, and an explicit value wins over both.
+#[test]
+fn each_solver_reads_its_own_sampler_defaults() {
+    let vareot = |o: Options| VarEotSettings::from_options(o).unwrap().inference.langevin_steps;
+    let egnot = |o: Options| {
+        eot_solvers::egnot::EgnotSettings::from_options(o).unwrap().inference.langevin_steps
+    };
+    assert_eq!(vareot(Options::new()), 600);
+    assert_eq!(egnot(Options::new()), 200);
+    assert_eq!(vareot(Options::new().with("langevin_steps", 50)), 50);
+    assert_eq!(egnot(Options::new().with("langevin_steps", 50)), 50);
+}
+
 /// Fits `settings` on 200 points per side of the D = 2 benchmark pair at `eps`.
 fn fit_small_cell(
     settings: VarEotSettings,
