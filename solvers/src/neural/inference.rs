@@ -15,6 +15,29 @@ pub enum SamplerKind {
     Snis,
 }
 
+impl SamplerKind {
+    /// The option value that names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            SamplerKind::Langevin => "langevin",
+            SamplerKind::Mala => "mala",
+            SamplerKind::Snis => "snis",
+        }
+    }
+}
+
+impl std::str::FromStr for SamplerKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "mala" => Ok(SamplerKind::Mala),
+            "langevin" => Ok(SamplerKind::Langevin),
+            "snis" => Ok(SamplerKind::Snis),
+            other => Err(format!("'{other}': expected mala, langevin or snis")),
+        }
+    }
+}
+
 /// Inference settings shared by the neural solvers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InferenceSettings {
@@ -57,21 +80,12 @@ impl InferenceSettings {
     /// defaults).
     pub fn take(o: &mut Options, d: &InferenceSettings) -> Result<Self, SolverError> {
         let s = InferenceSettings {
-            sampler: match o.take("sampler", d.sampler_name().to_string())?.as_str() {
-                "mala" => SamplerKind::Mala,
-                "langevin" => SamplerKind::Langevin,
-                "snis" => SamplerKind::Snis,
-                other => {
-                    return Err(SolverError::setting(
-                        "sampler",
-                        format!("'{other}': expected mala, langevin or snis"),
-                    ));
-                }
-            },
+            sampler: o.take("sampler", d.sampler)?,
             langevin_steps: o.take("langevin_steps", d.langevin_steps)?,
-            langevin_step: match o.take("langevin_step", d.step_name())?.as_str() {
-                "auto" => None,
-                v => Some(v.parse().map_err(|_| {
+            langevin_step: match o.take_optional::<String>("langevin_step")?.as_deref() {
+                None => d.langevin_step,
+                Some("auto") => None,
+                Some(v) => Some(v.parse().map_err(|_| {
                     SolverError::setting(
                         "langevin_step",
                         format!("'{v}': expected auto or a number"),
@@ -96,20 +110,6 @@ impl InferenceSettings {
         Ok(())
     }
 
-    /// The sampler's option value.
-    fn sampler_name(&self) -> &'static str {
-        match self.sampler {
-            SamplerKind::Langevin => "langevin",
-            SamplerKind::Mala => "mala",
-            SamplerKind::Snis => "snis",
-        }
-    }
-
-    /// The step's option value.
-    fn step_name(&self) -> String {
-        self.langevin_step.map_or("auto".into(), |h| h.to_string())
-    }
-
     /// The Langevin step size at `eps`.
     pub fn step_size(&self, eps: f64) -> f64 {
         self.langevin_step.unwrap_or(auto_step(eps))
@@ -118,7 +118,7 @@ impl InferenceSettings {
     /// Every setting as `(key, value)`, for reports.
     pub fn describe(&self) -> Vec<(String, String)> {
         vec![
-            ("sampler".into(), self.sampler_name().into()),
+            ("sampler".into(), self.sampler.name().into()),
             ("langevin_steps".into(), self.langevin_steps.to_string()),
             (
                 "langevin_step".into(),
