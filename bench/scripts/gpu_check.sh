@@ -64,7 +64,7 @@ else
     { echo "gpu_check: nvidia-smi failed: is there an NVIDIA GPU and driver here?" >&2; exit 2; }
 fi
 cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
-common=(--datasets gmm --dims 64 --eps 1 --seeds "$seeds" --metrics none --readme none
+common=(--datasets gmm --dims 64 --eps 1 --seeds "$seeds" --metrics none
   --figures none)
 
 # One run of compare on the CPU (side cpu) or on $device (side gpu), written as
@@ -91,7 +91,7 @@ for solver in "${solvers[@]}"; do
   [[ $solver == sinkhorn ]] || warm+=(--opt "$solver.steps=5")
 done
 "$bundle/compare" --solvers "$(IFS=,; echo "${solvers[*]}")" --datasets gmm --dims 64 --eps 1 \
-  --seeds 0 --metrics none --readme none --figures none --device "$device" --out "$out/warm-up.csv" \
+  --seeds 0 --metrics none --figures none --device "$device" --out "$out/warm-up.csv" \
   "${warm[@]}" >"$out/warm-up.log" 2>&1 ||
   { echo "gpu_check: the warm-up on $device failed:" >&2; tail -n 5 "$out/warm-up.log" >&2; exit 2; }
 

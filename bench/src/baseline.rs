@@ -135,11 +135,9 @@ impl Baseline {
 
     /// Writes the baseline as pretty JSON.
     pub fn save(&self, path: &Path) -> Result<()> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
         let text = serde_json::to_string_pretty(self)? + "\n";
-        std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+        eot_reports::files::write_atomically(path, text.as_bytes())?;
+        Ok(())
     }
 
     /// Refuses a run whose grid differs from the baseline's, naming what differs.

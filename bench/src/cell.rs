@@ -39,6 +39,26 @@ pub struct CellSpec {
     pub sizes: EvalSizes,
 }
 
+impl CellSpec {
+    /// `solver dataset D=.. eps=.. seed=..`, eps in scientific notation when it is tiny or huge.
+    pub fn label(&self) -> String {
+        format!(
+            "{} {} D={} eps={} seed={}",
+            self.solver,
+            self.dataset,
+            self.dim,
+            compact(self.eps),
+            self.seed
+        )
+    }
+}
+
+/// `v` as Rust prints it, or in scientific notation outside `[1e-4, 1e6)` (where the plain
+/// form runs to hundreds of digits).
+pub fn compact(v: f64) -> String {
+    if v != 0.0 && !(1e-4..1e6).contains(&v.abs()) { format!("{v:e}") } else { format!("{v}") }
+}
+
 /// What came out. `None` where a figure does not exist for the cell (no ground truth).
 #[derive(Clone, Debug)]
 pub struct CellResult {
@@ -107,9 +127,8 @@ pub fn run_cell_with_metrics(
     memory::reset_peak();
     let start = Instant::now();
     let data = FitData { source: &source, target: &target, sampler: Some(pair.as_ref()) };
-    let plan = solver.fit(&data, eps, spec.seed).with_context(|| {
-        format!("fitting {} on {} D={} eps={}", spec.solver, spec.dataset, spec.dim, spec.eps)
-    })?;
+    let plan =
+        solver.fit(&data, eps, spec.seed).with_context(|| format!("fitting {}", spec.label()))?;
     let fit_seconds = start.elapsed().as_secs_f64();
     let peak_mib = memory::peak_mib();
 

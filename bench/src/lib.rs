@@ -5,7 +5,7 @@ pub mod baseline;
 pub mod cell;
 pub mod memory;
 pub mod outputs;
-pub mod progress_bar;
+pub mod progress;
 pub mod provenance;
 pub mod real;
 pub mod reference;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use eot_reports::ReportError;
 use eot_reports::chart::{ChartPoint, ChartStyle, ChartSummary, metric_vs_eps, quality_vs_time};
+use eot_reports::files::write_atomically;
 use eot_reports::frame::{number_column, text_column, write_csv, write_parquet};
 use eot_reports::summary::{Better, summarise};
 use polars::prelude::DataFrame;
@@ -100,10 +101,8 @@ pub fn write_run(df: &mut DataFrame, paths: &OutputPaths, provenance: &str) -> R
     write_csv(df, &paths.csv)?;
     write_parquet(df, &paths.parquet)?;
     let summary = summary_markdown(df)?;
-    std::fs::write(&paths.summary, &summary)
-        .with_context(|| format!("writing {}", paths.summary.display()))?;
-    std::fs::write(&paths.provenance, provenance)
-        .with_context(|| format!("writing {}", paths.provenance.display()))?;
+    write_atomically(&paths.summary, summary.as_bytes())?;
+    write_atomically(&paths.provenance, provenance.as_bytes())?;
     Ok(summary)
 }
 
@@ -180,16 +179,30 @@ fn chart_alt(path: &Path) -> &'static str {
 /// Replaces the text between [`README_START`] and [`README_END`] in `readme` with `block`;
 /// refuses a README without the two markers rather than guessing where the results go.
 pub fn refresh_readme(readme: &Path, block: &str) -> Result<()> {
-    let text =
-        std::fs::read_to_string(readme).with_context(|| format!("reading {}", readme.display()))?;
+    let (text, a, b) = results_block(readme)?;
+    let new = format!("{}{README_START}\n{}\n{}", &text[..a], block.trim_end(), &text[b..]);
+    eot_reports::files::write_atomically(readme, new.as_bytes())?;
+    Ok(())
+}
+
+/// Checks, before a run, that `readme` exists and holds the results block
+/// [`refresh_readme`] rewrites.
+pub fn check_readme(readme: &Path) -> Result<()> {
+    results_block(readme).map(|_| ())
+}
+
+/// The README's text and the positions of its two markers.
+fn results_block(readme: &Path) -> Result<(String, usize, usize)> {
+    let text = std::fs::read_to_string(readme).with_context(|| {
+        format!("reading {} (run from the repository root, or name the README)", readme.display())
+    })?;
     let (Some(a), Some(b)) = (text.find(README_START), text.find(README_END)) else {
         bail!("{}: no '{README_START}' ... '{README_END}' block to refresh", readme.display());
     };
     if b < a {
         bail!("{}: '{README_END}' comes before '{README_START}'", readme.display());
     }
-    let new = format!("{}{README_START}\n{}\n{}", &text[..a], block.trim_end(), &text[b..]);
-    std::fs::write(readme, new).with_context(|| format!("writing {}", readme.display()))
+    Ok((text, a, b))
 }
 
 #[cfg(test)]

@@ -85,6 +85,7 @@ fn load_csv(path: &Path) -> Result<Points, DataError> {
             "is empty: expected a header line and one point per row",
         ));
     }
+    check_header(path, &header)?;
     let d = header.len();
     let mut data = Vec::new();
     let mut n = 0;
@@ -93,11 +94,15 @@ fn load_csv(path: &Path) -> Result<Points, DataError> {
         let record =
             record.map_err(|e| DataError::at(path, row, None, format!("cannot read: {e}")))?;
         if record.len() != d {
+            let hint = match (record.len(), record.get(0).and_then(other_separator)) {
+                (1, Some(found)) => format!(": expected comma-separated values; found {found}"),
+                _ => String::new(),
+            };
             return Err(DataError::at(
                 path,
                 row,
                 None,
-                format!("has {} values but the header has {d} columns", record.len()),
+                format!("has {} values but the header has {d} columns{hint}", record.len()),
             ));
         }
         for (j, cell) in record.iter().enumerate() {
@@ -106,6 +111,44 @@ fn load_csv(path: &Path) -> Result<Points, DataError> {
         n += 1;
     }
     Points::new(data, n, d).map_err(|e| DataError::file(path, e.to_string()))
+}
+
+/// Refuses a header line that is not comma-separated names: one field holding tabs or
+/// semicolons (another separator), or fields that all parse as numbers (a file without a
+/// header, whose first point would otherwise be read as column names).
+fn check_header(path: &Path, header: &csv::StringRecord) -> Result<(), DataError> {
+    if header.len() == 1 {
+        let field = &header[0];
+        if let Some(found) = other_separator(field) {
+            return Err(DataError::file(
+                path,
+                format!(
+                    "expected comma-separated values; found {found} in the header line \
+                     '{field}': save the file with commas between the values"
+                ),
+            ));
+        }
+    }
+    if header.iter().all(|f| f.parse::<f64>().is_ok()) {
+        let names: Vec<String> = (0..header.len()).map(|k| format!("x{k}")).collect();
+        return Err(DataError::file(
+            path,
+            format!(
+                "the first line looks like data ('{}'): add a header line {}",
+                header.iter().collect::<Vec<_>>().join(","),
+                names.join(",")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `tabs` or `semicolons` when `field` holds one of those other separators.
+fn other_separator(field: &str) -> Option<&'static str> {
+    [('\t', "tabs"), (';', "semicolons")]
+        .into_iter()
+        .find(|(sep, _)| field.contains(*sep))
+        .map(|(_, name)| name)
 }
 
 fn parse_cell(
@@ -124,11 +167,11 @@ fn parse_cell(
     finite(path, row, col, v)
 }
 
+/// Refuses a value that cannot be a coordinate (see [`crate::coordinate_problem`]).
 fn finite(path: &Path, row: usize, col: usize, v: f64) -> Result<f64, DataError> {
-    if v.is_finite() {
-        Ok(v)
-    } else {
-        Err(DataError::at(path, row, Some(col), format!("value {v} is not finite")))
+    match crate::coordinate_problem(v) {
+        None => Ok(v),
+        Some(problem) => Err(DataError::at(path, row, Some(col), problem)),
     }
 }
 
@@ -168,45 +211,72 @@ fn load_npy(path: &Path) -> Result<Points, DataError> {
     checked(path, data, n, d)
 }
 
+/// The values of an `.npy` file as f64: floats of 32 or 64 bits and integers of any width
+/// (every integer up to 2^53 in magnitude is exact in f64). Other dtypes are refused, named as
+/// numpy names them.
 fn read_npy_values<R: std::io::Read>(
     path: &Path,
     npy: npyz::NpyFile<R>,
 ) -> Result<Vec<f64>, DataError> {
-    let bad = |e: std::io::Error| DataError::file(path, format!("cannot read data: {e}"));
-    let npy = match npy.try_data::<f64>() {
-        Ok(r) => return r.collect::<Result<Vec<_>, _>>().map_err(bad),
-        Err(npy) => npy,
-    };
-    let npy = match npy.try_data::<f32>() {
-        Ok(r) => {
-            return Ok(r
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(bad)?
-                .into_iter()
-                .map(f64::from)
-                .collect());
-        }
-        Err(npy) => npy,
-    };
-    let npy = match npy.try_data::<i64>() {
-        Ok(r) => {
-            return Ok(r
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(bad)?
-                .into_iter()
-                .map(|v| v as f64)
-                .collect());
-        }
-        Err(npy) => npy,
-    };
-    match npy.try_data::<i32>() {
-        Ok(r) => {
-            Ok(r.collect::<Result<Vec<_>, _>>().map_err(bad)?.into_iter().map(f64::from).collect())
-        }
-        Err(npy) => Err(DataError::file(
+    use npyz::{DType, TypeChar};
+    let refuse = |dtype: &DType| {
+        DataError::file(
             path,
-            format!("has dtype {:?}; expected float64, float32, int64 or int32", npy.dtype()),
-        )),
+            format!(
+                "has dtype {}; accepted: float64, float32 and integers (int8-int64, \
+                 uint8-uint64); convert with a.astype('float64')",
+                numpy_dtype_name(dtype)
+            ),
+        )
+    };
+    let dtype = npy.dtype();
+    let (kind, bytes) = match &dtype {
+        DType::Plain(t) => (t.type_char(), t.size_field()),
+        other => return Err(refuse(other)),
+    };
+    let bad = |e: std::io::Error| DataError::file(path, format!("cannot read data: {e}"));
+    macro_rules! read_as {
+        ($t:ty) => {
+            npy.data::<$t>()
+                .map_err(|_| refuse(&dtype))?
+                .map(|v| v.map(|v| v as f64))
+                .collect::<Result<Vec<f64>, _>>()
+                .map_err(bad)
+        };
+    }
+    match (kind, bytes) {
+        (TypeChar::Float, 8) => read_as!(f64),
+        (TypeChar::Float, 4) => read_as!(f32),
+        (TypeChar::Int, 8) => read_as!(i64),
+        (TypeChar::Int, 4) => read_as!(i32),
+        (TypeChar::Int, 2) => read_as!(i16),
+        (TypeChar::Int, 1) => read_as!(i8),
+        (TypeChar::Uint, 8) => read_as!(u64),
+        (TypeChar::Uint, 4) => read_as!(u32),
+        (TypeChar::Uint, 2) => read_as!(u16),
+        (TypeChar::Uint, 1) => read_as!(u8),
+        _ => Err(refuse(&dtype)),
+    }
+}
+
+/// A dtype as numpy prints it (`bool`, `int8`, `float16`, `complex128`, ...); the raw
+/// descriptor (`<M8[s]`, ...) for kinds without a short name.
+fn numpy_dtype_name(dtype: &npyz::DType) -> String {
+    use npyz::{DType, TypeChar};
+    match dtype {
+        DType::Plain(t) => {
+            let bits = t.size_field() * 8;
+            match t.type_char() {
+                TypeChar::Bool => "bool".into(),
+                TypeChar::Int => format!("int{bits}"),
+                TypeChar::Uint => format!("uint{bits}"),
+                TypeChar::Float => format!("float{bits}"),
+                TypeChar::Complex => format!("complex{bits}"),
+                _ => format!("'{}'", dtype.descr().trim_matches('\'')),
+            }
+        }
+        DType::Array(..) => "a sub-array dtype".into(),
+        DType::Record(_) => "a structured (record) dtype".into(),
     }
 }
 

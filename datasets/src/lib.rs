@@ -4,6 +4,7 @@
 //! Conventions (see `shared/DESIGN.md` §1): cost `c(x, y) = |x - y|^2 / 2`, regulariser `eps > 0`.
 //! Everything here is independent of any solver.
 
+mod degenerate;
 mod error;
 mod gaussian;
 mod gaussian_pair;
@@ -17,6 +18,7 @@ pub mod real;
 mod rng;
 mod swiss_roll;
 
+pub use degenerate::degeneracy;
 pub use error::DataError;
 pub use gaussian::Gaussian;
 pub use gaussian_pair::GaussianPair;
@@ -24,7 +26,7 @@ pub use gmm_pair::{GmmPair, GmmPairSettings};
 pub use linalg::{random_rotation, random_spd, sqrtm_psd};
 pub use logspace::{draw_index, log_sum_exp};
 pub use pair::{BenchmarkPair, GroundTruth, Moments};
-pub use points::Points;
+pub use points::{MAX_ABS_COORDINATE, Points, coordinate_problem};
 pub use rng::{SuiteRng, seeded_rng, substream};
 pub use swiss_roll::SwissRollPair;
 

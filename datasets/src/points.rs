@@ -1,5 +1,25 @@
 use crate::DataError;
 
+/// The largest coordinate magnitude a point set may hold. Squared distances between points
+/// within it stay far inside float64 (`(2e100)^2 * D` for any practical D), so costs, their
+/// sums and the eps schedules built from them are finite; data beyond it must be rescaled.
+pub const MAX_ABS_COORDINATE: f64 = 1e100;
+
+/// Why a single value cannot be a coordinate (`None` when it can): not finite, or beyond
+/// [`MAX_ABS_COORDINATE`].
+pub fn coordinate_problem(v: f64) -> Option<String> {
+    if !v.is_finite() {
+        Some(format!("value {v} is not finite"))
+    } else if v.abs() > MAX_ABS_COORDINATE {
+        Some(format!(
+            "value {v:e} is beyond ±{MAX_ABS_COORDINATE:e}: squared distances would overflow \
+             float64; rescale the data (e.g. divide by its standard deviation)"
+        ))
+    } else {
+        None
+    }
+}
+
 /// `n` points in `R^d`, stored row-major (`data[i * d + k]` is coordinate `k` of point `i`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Points {
@@ -9,7 +29,8 @@ pub struct Points {
 }
 
 impl Points {
-    /// Wraps row-major data; refuses a length that is not `n * d`, `d = 0`, or a non-finite value.
+    /// Wraps row-major data; refuses a length that is not `n * d`, `d = 0`, or a value that is
+    /// not finite or beyond [`MAX_ABS_COORDINATE`].
     pub fn new(data: Vec<f64>, n: usize, d: usize) -> Result<Self, DataError> {
         if d == 0 {
             return Err(DataError::Invalid("points must have dimension >= 1".into()));
@@ -20,12 +41,12 @@ impl Points {
                 data.len()
             )));
         }
-        if let Some(pos) = data.iter().position(|v| !v.is_finite()) {
+        if let Some(pos) = data.iter().position(|v| coordinate_problem(*v).is_some()) {
+            let problem = coordinate_problem(data[pos]).unwrap_or_default();
             return Err(DataError::Invalid(format!(
-                "point {} coordinate {} is not finite ({})",
+                "point {} coordinate {}: {problem}",
                 pos / d,
-                pos % d,
-                data[pos]
+                pos % d
             )));
         }
         Ok(Points { data, n, d })

@@ -80,8 +80,9 @@ fn auction_prices(costs: &impl CostRows, v: &mut [f64]) {
     }
 }
 
-/// An optimal permutation: `col_of_row[i]` is the column assigned to row `i`.
-pub(crate) fn solve(costs: &impl CostRows) -> Vec<usize> {
+/// An optimal permutation: `col_of_row[i]` is the column assigned to row `i`; `None` when a
+/// search finds no column of finite reduced cost (costs that are not finite numbers).
+pub(crate) fn solve(costs: &impl CostRows) -> Option<Vec<usize>> {
     let n = costs.size();
     let (mut u, mut v) = (vec![0.0f64; n], vec![0.0f64; n]);
     let (mut col_of_row, mut row_of_col) = (vec![NONE; n], vec![NONE; n]);
@@ -119,6 +120,9 @@ pub(crate) fn solve(costs: &impl CostRows) -> Vec<usize> {
                     best = k;
                 }
             }
+            if best == NONE {
+                return None;
+            }
             min_val = lowest;
             let j = remaining.swap_remove(best);
             done_cols.push(j);
@@ -146,5 +150,5 @@ pub(crate) fn solve(costs: &impl CostRows) -> Vec<usize> {
             }
         }
     }
-    col_of_row
+    Some(col_of_row)
 }

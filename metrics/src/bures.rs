@@ -21,11 +21,18 @@ pub fn bw2(a: &Moments, b: &Moments) -> Result<f64, MetricError> {
     Ok(value.max(0.0))
 }
 
-/// BW2-UVP in percent: `100 * BW2(estimate, target) / Var(target)`, `Var` the trace of the covariance.
+/// BW2-UVP in percent: `100 * BW2(estimate, target) / Var(target)`, `Var` the trace of the
+/// covariance. Refuses a target whose variance is zero or at the level of rounding
+/// (below `1e-24 |mean|^2`: every point the same up to the last digits), where the ratio
+/// would be a meaningless huge number.
 pub fn bw2_uvp(estimate: &Moments, target: &Moments) -> Result<f64, MetricError> {
     let var = target.variance();
-    if var.is_nan() || var <= 0.0 {
-        return Err(MetricError::Invalid(format!("target variance must be > 0, got {var}")));
+    let rounding = 1e-24 * target.mean.norm_squared();
+    if var.is_nan() || var <= rounding || var <= 0.0 {
+        return Err(MetricError::Invalid(format!(
+            "the reference sample's variance is {var:e}, zero up to rounding (all its points \
+             are the same): BW2-UVP divides by it; compare the samples with w2 or energy"
+        )));
     }
     Ok(100.0 * bw2(estimate, target)? / var)
 }

@@ -52,7 +52,10 @@ pub fn w2_squared(a: &Points, b: &Points) -> Result<f64, MetricError> {
         solve(&DenseCosts::new(a, b))
     } else {
         solve(&PointCosts { a, b })
-    };
+    }
+    .ok_or_else(|| {
+        MetricError::Invalid(format!("{M}: squared distances are not finite numbers"))
+    })?;
     let total: f64 = perm.iter().enumerate().map(|(i, &j)| sq_dist(a.row(i), b.row(j))).sum();
     crate::checks::finite(M, total / n as f64)
 }
@@ -149,8 +152,8 @@ mod tests {
                 let a = Points::new((0..n * d).map(|_| next()).collect(), n, d).unwrap();
                 let b = Points::new((0..n * d).map(|_| 2.0 * next()).collect(), n, d).unwrap();
                 let want = brute_force(&a, &b);
-                let dense = solve(&DenseCosts::new(&a, &b));
-                let lazy = solve(&PointCosts { a: &a, b: &b });
+                let dense = solve(&DenseCosts::new(&a, &b)).unwrap();
+                let lazy = solve(&PointCosts { a: &a, b: &b }).unwrap();
                 for perm in [dense, lazy] {
                     let mut seen = perm.clone();
                     seen.sort();

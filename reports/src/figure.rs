@@ -172,7 +172,7 @@ fn render<DB: DrawingBackend>(
 pub(crate) fn create_parent_dir(path: &Path) -> Result<(), ReportError> {
     match path.parent().filter(|d| !d.as_os_str().is_empty()) {
         Some(dir) => std::fs::create_dir_all(dir)
-            .map_err(|e| ReportError::Io { path: dir.display().to_string(), source: e }),
+            .map_err(|e| ReportError::Io { path: dir.display().to_string(), error: e }),
         None => Ok(()),
     }
 }
@@ -188,7 +188,7 @@ pub(crate) fn text_width(text: &str, px: u32) -> u32 {
 
 /// Writes 8-bit RGB pixels (rows top to bottom) as a PNG file.
 pub(crate) fn write_png(path: &Path, (w, h): (u32, u32), rgb: &[u8]) -> Result<(), ReportError> {
-    let io = |source| ReportError::Io { path: path.display().to_string(), source };
+    let io = |error| ReportError::Io { path: path.display().to_string(), error };
     let encode = |e: png::EncodingError| plot_error(path, format!("PNG encoding: {e}"));
     let file = std::fs::File::create(path).map_err(io)?;
     // Unbuffered: png writes whole chunks, and a BufWriter would drop a failed final flush.
@@ -216,11 +216,13 @@ pub fn check_font(figure: &Path) -> Result<(), ReportError> {
 fn ensure_font() -> Result<(), String> {
     static LOADED: OnceLock<Result<(), String>> = OnceLock::new();
     LOADED
-        .get_or_init(|| {
-            let path = std::env::var_os(FONT_ENV)
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_FONT));
-            load_font(&path)
+        .get_or_init(|| match std::env::var_os(FONT_ENV) {
+            Some(v) if v.is_empty() => Err(format!(
+                "{FONT_ENV} is set but empty: set it to a TrueType font file, or unset it \
+                     to use {DEFAULT_FONT}"
+            )),
+            Some(v) => load_font(Path::new(&v)),
+            None => load_font(Path::new(DEFAULT_FONT)),
         })
         .clone()
 }

@@ -11,6 +11,7 @@ use polars::prelude::{
     SerWriter, SortMultipleOptions,
 };
 
+use crate::files::OutputFile;
 use crate::{ReportError, Table, Value};
 
 /// The polars frame of `table`, one typed column per table column.
@@ -59,26 +60,27 @@ fn column<'a>(
 
 /// Writes `df` as Parquet to `path`, creating parent folders.
 pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<(), ReportError> {
-    let file = create(path)?;
-    ParquetWriter::new(file)
+    let mut out = OutputFile::create(path)?;
+    ParquetWriter::new(out.writer())
         .finish(df)
         .map_err(|e| frame_error(&format!("writing {}", path.display()), e))?;
-    Ok(())
+    out.commit()
 }
 
 /// Writes `df` as CSV (header line; nulls as empty cells) to `path`, creating parent folders.
 pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<(), ReportError> {
-    let mut file = create(path)?;
-    CsvWriter::new(&mut file)
+    let mut out = OutputFile::create(path)?;
+    CsvWriter::new(out.writer())
         .include_header(true)
         .finish(df)
-        .map_err(|e| frame_error(&format!("writing {}", path.display()), e))
+        .map_err(|e| frame_error(&format!("writing {}", path.display()), e))?;
+    out.commit()
 }
 
 /// Reads a Parquet file written by [`write_parquet`].
 pub fn read_parquet(path: &Path) -> Result<DataFrame, ReportError> {
     let file = File::open(path)
-        .map_err(|source| ReportError::Io { path: path.display().to_string(), source })?;
+        .map_err(|error| ReportError::Io { path: path.display().to_string(), error })?;
     ParquetReader::new(file)
         .finish()
         .map_err(|e| frame_error(&format!("reading {}", path.display()), e))
@@ -138,14 +140,6 @@ pub fn number_column(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, Rep
 
 fn no_column(name: &str) -> ReportError {
     ReportError::Frame(format!("the table has no column '{name}'"))
-}
-
-fn create(path: &Path) -> Result<File, ReportError> {
-    let io = |source| ReportError::Io { path: path.display().to_string(), source };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io)?;
-    }
-    File::create(path).map_err(io)
 }
 
 fn frame_error(what: &str, e: polars::prelude::PolarsError) -> ReportError {

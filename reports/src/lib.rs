@@ -4,6 +4,7 @@
 
 pub mod chart;
 pub mod figure;
+pub mod files;
 pub mod frame;
 pub mod image_grid;
 pub mod summary;
@@ -18,8 +19,10 @@ pub enum ReportError {
     Width { got: usize, want: usize },
     #[error("column '{column}': value {value} is not finite")]
     NotFinite { column: String, value: f64 },
-    #[error("cannot write {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    /// A file that cannot be read or written (the I/O error is part of the message, not a
+    /// separate source, so a chain of contexts does not print it twice).
+    #[error("cannot write {path}: {error}")]
+    Io { path: String, error: std::io::Error },
     #[error("table: {0}")]
     Frame(String),
     #[error("cannot draw {path}: {message}")]
@@ -148,11 +151,7 @@ impl Table {
 
     /// Writes [`Table::to_csv`] to `path`, creating parent folders.
     pub fn write_csv(&self, path: &Path) -> Result<(), ReportError> {
-        let io = |source| ReportError::Io { path: path.display().to_string(), source };
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io)?;
-        }
-        std::fs::write(path, self.to_csv()).map_err(io)
+        files::write_atomically(path, self.to_csv().as_bytes())
     }
 }
 

@@ -117,6 +117,22 @@ pub trait FittedPlan: Send + Sync {
     }
 }
 
+/// Refuses, for a solver that models it by a density on `R^D`, a sample that cannot be one (a
+/// constant column, points in a subspace, fewer points than dimensions): such a solver would
+/// otherwise return a wrong answer without a word. `role` is `source` or `target`.
+pub(crate) fn require_density(
+    points: &Points,
+    role: &str,
+    solver: &str,
+) -> Result<(), SolverError> {
+    match eot_datasets::degeneracy(points) {
+        None => Ok(()),
+        Some(why) => Err(SolverError::Input(format!(
+            "{solver} models the {role} by a density on R^D, which this {role} sample is not: {why}"
+        ))),
+    }
+}
+
 /// Refuses points whose dimension is not the plan's.
 pub(crate) fn check_dim(points: &Points, dim: usize) -> Result<(), SolverError> {
     if points.dim() != dim {

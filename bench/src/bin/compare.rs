@@ -1,7 +1,8 @@
 //! `compare`: runs every (solver x dataset x D x eps x seed) cell, prints a markdown table and
 //! writes the long table (CSV, Parquet), its summary tables (markdown) and the provenance. The
 //! default run (Sinkhorn and LightSB on the Gaussian and Gaussian-mixture pairs, D in {2, 16, 64},
-//! eps in {0.1, 1, 10}) finishes in a few minutes on 2 cores and refreshes the README's results.
+//! eps in {0.1, 1, 10}) finishes in a few minutes on 2 cores; `--refresh-readme` also rewrites
+//! the README's results block.
 //! `--shard k/N` runs a slice of the grid, `--merge DIR` joins the slices; `--check-baseline`
 //! and `--update-baseline` hold a run against a committed baseline.
 
@@ -11,7 +12,7 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use eot_bench::baseline::{Baseline, Grid, regression_table};
 use eot_bench::outputs::{OutputPaths, readme_block, refresh_readme, write_charts, write_run};
-use eot_bench::progress_bar::progress_bar;
+use eot_bench::progress::Progress;
 use eot_bench::reference::reference_seconds;
 use eot_bench::sample_metrics::{COMPARE_METRICS, MetricSet};
 use eot_bench::shard::{Shard, shard_files};
@@ -22,7 +23,7 @@ use eot_bench::{CellResult, CellSpec, EvalSizes, is_divergence, run_cell_with_me
 use eot_reports::frame::{concat_sorted, read_parquet, to_frame, write_parquet};
 use eot_solvers::Registry;
 
-/// Where the long table goes by default; only a run writing there refreshes the README.
+/// Where the long table goes by default.
 const DEFAULT_OUT: &str = "reports/results/compare.csv";
 
 #[derive(Parser, Debug)]
@@ -41,7 +42,7 @@ struct Args {
     #[arg(long, value_delimiter = ',', default_value = "2,16,64")]
     dims: Vec<usize>,
     /// Regularisers eps (cost |x-y|^2/2; POT's reg with cost |x-y|^2 is 2*eps).
-    #[arg(long, value_delimiter = ',', default_value = "0.1,1,10")]
+    #[arg(long, value_delimiter = ',', default_value = "0.1,1,10", allow_negative_numbers = true)]
     eps: Vec<f64>,
     /// Run seeds (training samples and solver randomness).
     #[arg(long, value_delimiter = ',', default_value = "0")]
@@ -58,7 +59,7 @@ struct Args {
     /// Held-out points for BW2-UVP and the dual value.
     #[arg(long, default_value_t = 2000)]
     eval: usize,
-    /// Worker threads (rayon); 0 = all cores.
+    /// Worker threads (rayon); 0 = all cores; at most the machine's logical CPUs.
     #[arg(long, default_value_t = 0)]
     threads: usize,
     /// Device: cpu, cuda, cuda:N.
@@ -103,10 +104,11 @@ struct Args {
     /// Where the long table goes (CSV; the Parquet, summary and provenance files go beside it).
     #[arg(long, default_value = DEFAULT_OUT)]
     out: PathBuf,
-    /// The README whose results block (between `<!-- compare:summary:start -->` and
-    /// `<!-- compare:summary:end -->`) a run writing to the default --out refreshes; `none`: never.
-    #[arg(long, default_value = "README.md")]
-    readme: String,
+    /// Also rewrite the results block (between `<!-- compare:summary:start -->` and
+    /// `<!-- compare:summary:end -->`) of this README (README.md when no path is given) with
+    /// this run's tables; the maintainers' workflow. Without it the README is left alone.
+    #[arg(long, num_args = 0..=1, default_missing_value = "README.md", value_name = "PATH")]
+    refresh_readme: Option<PathBuf>,
     /// Where the charts go (cBW2-UVP against eps and against fit time, SVG and PNG); by default
     /// reports/figures for the default --out, else the folder of --out; `none`: no charts.
     #[arg(long)]
@@ -130,6 +132,10 @@ struct Args {
     /// figure may be 25 % worse, plus 0.05 points); the check uses the baseline's own value.
     #[arg(long, requires = "update_baseline")]
     quality_tolerance: Option<f64>,
+    /// Seconds between the progress lines printed when stderr is not a terminal (where the
+    /// progress bar is hidden).
+    #[arg(long, default_value_t = 30)]
+    heartbeat: u64,
 }
 
 fn main() {
@@ -137,16 +143,13 @@ fn main() {
 }
 
 fn run(args: Args) -> Result<()> {
-    if args.threads > 0 {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(args.threads)
-            .build_global()
-            .context("--threads")?;
+    set_threads(args.threads)?;
+    if args.heartbeat == 0 {
+        bail!("--heartbeat must be >= 1 second");
     }
-    // A missing font would otherwise surface only after the last cell.
-    if let Some(dir) = figures_dir(&args) {
-        eot_reports::figure::check_font(&dir)?;
-    }
+    // Every output location is checked before the first cell: a missing font, an unwritable
+    // folder or a README without its results block would otherwise surface after the run.
+    check_outputs(&args)?;
     if let Some(dir) = &args.merge {
         return merge(&args, dir);
     }
@@ -186,23 +189,18 @@ fn run(args: Args) -> Result<()> {
     let mine: Vec<(usize, &CellSpec)> =
         cells.iter().enumerate().filter(|(i, _)| args.shard.is_none_or(|s| s.owns(*i))).collect();
     eprintln!("compare: {} of {} cells", mine.len(), cells.len());
-    let bar = progress_bar(mine.len());
+    let progress = Progress::new(mine.len(), std::time::Duration::from_secs(args.heartbeat));
     let mut figures =
         TaskFigures::new(FigureSize { inputs: args.figure_inputs, draws: args.figure_draws });
     let mut results = Vec::new();
     for (k, &(i, spec)) in mine.iter().enumerate() {
-        let cell = format!(
-            "{} {} D={} eps={} seed={}",
-            spec.solver, spec.dataset, spec.dim, spec.eps, spec.seed
-        );
-        bar.set_message(cell.clone());
+        let cell = spec.label();
+        progress.start_cell(&cell);
         let r = run_one(&registry, &args, spec, &metric_set, &mut figures)?;
-        bar.suspend(|| eprintln!("[{}/{}] {cell} ... {}", k + 1, mine.len(), outcome(&r)));
-        bar.inc(1);
+        progress.finish_cell(&format!("[{}/{}] {cell} ... {}", k + 1, mine.len(), outcome(&r)));
         results.push((i, r));
     }
-    bar.finish_and_clear();
-    eot_solvers::progress::observe(None);
+    progress.finish();
     let cell_results: Vec<CellResult> = results.iter().map(|(_, r)| r.clone()).collect();
     let table = indexed_table(&results)?;
     let mut df = to_frame(&table)?;
@@ -212,8 +210,10 @@ fn run(args: Args) -> Result<()> {
         let path = shard.path(&args.out);
         write_parquet(&mut df, &path)?;
         let meta = path.with_extension("provenance.txt");
-        std::fs::write(&meta, format!("Shard {shard} of the grid\n{provenance}"))
-            .with_context(|| format!("writing {}", meta.display()))?;
+        eot_reports::files::write_atomically(
+            &meta,
+            format!("Shard {shard} of the grid\n{provenance}").as_bytes(),
+        )?;
         eprintln!("wrote {} and {}", path.display(), meta.display());
         return Ok(());
     }
@@ -312,7 +312,6 @@ fn finish(args: &Args, df: &mut polars::prelude::DataFrame, provenance: &str) ->
         paths.summary.display(),
         paths.provenance.display()
     );
-    let default_out = args.out == Path::new(DEFAULT_OUT);
     let figures = figures_dir(args);
     let stem = args.out.file_stem().map_or("compare".into(), |s| s.to_string_lossy());
     let charts = match &figures {
@@ -322,10 +321,47 @@ fn finish(args: &Args, df: &mut polars::prelude::DataFrame, provenance: &str) ->
     for c in &charts {
         eprintln!("wrote {} (and its .svg)", c.display());
     }
-    if args.readme != "none" && default_out {
+    if let Some(readme) = &args.refresh_readme {
         let block = readme_block(&paths.csv, provenance, &summary, &charts);
-        refresh_readme(Path::new(&args.readme), &block)?;
-        eprintln!("refreshed the results block of {}", args.readme);
+        refresh_readme(readme, &block)?;
+        eprintln!("refreshed the results block of {}", readme.display());
+    }
+    Ok(())
+}
+
+/// `--threads`: 0 leaves rayon's default (every logical CPU); more than the machine has is
+/// refused (each thread would only wait for a core, and 100,000 of them exhaust the process).
+fn set_threads(threads: usize) -> Result<()> {
+    if threads == 0 {
+        return Ok(());
+    }
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads > cpus {
+        bail!(
+            "--threads {threads} is more than this machine's {cpus} logical CPUs; use at most \
+             {cpus} (0 = all)"
+        );
+    }
+    rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().context("--threads")
+}
+
+/// Checks every place the run will write before it starts: the folder of --out (the tables,
+/// shards and provenance), the charts' folder and their font, the README to refresh (it must
+/// exist and hold the results block), the baseline file's folder.
+fn check_outputs(args: &Args) -> Result<()> {
+    use eot_reports::files::check_output_dir;
+    let folder = |p: &Path| p.parent().map_or(PathBuf::from("."), Path::to_path_buf);
+    check_output_dir(&folder(&args.out)).context("--out")?;
+    if let Some(dir) = figures_dir(args) {
+        check_output_dir(&dir).context("--figures")?;
+        eot_reports::figure::check_font(&dir)
+            .map_err(|e| anyhow::anyhow!("{e}; or pass --figures none to skip the charts"))?;
+    }
+    if let Some(readme) = &args.refresh_readme {
+        eot_bench::outputs::check_readme(readme).context("--refresh-readme")?;
+    }
+    if let Some(path) = &args.update_baseline {
+        check_output_dir(&folder(path)).context("--update-baseline")?;
     }
     Ok(())
 }
@@ -402,6 +438,9 @@ fn check(b: &Baseline, path: &Path, results: &[CellResult], reference: f64) -> R
 /// unknown solver or dataset, a dimension the dataset does not have, a bad eps or setting), so a
 /// long run never stops half-way on a typo.
 fn check_grid(registry: &Registry, args: &Args, cells: &[CellSpec]) -> Result<()> {
+    for &eps in &args.eps {
+        eot_solvers::Eps::new(eps).with_context(|| format!("--eps {eps}"))?;
+    }
     if cells.is_empty() {
         bail!(
             "the grid is empty: --datasets {:?} with --dims {:?} leaves no cell",
@@ -432,8 +471,6 @@ fn check_grid(registry: &Registry, args: &Args, cells: &[CellSpec]) -> Result<()
     // after the synthetic cells.
     let mut real_tasks = std::collections::BTreeSet::new();
     for c in cells.iter().filter(|c| task_by_name(&c.dataset).is_some()) {
-        eot_solvers::Eps::new(c.eps)
-            .with_context(|| format!("cell {} eps={}", c.dataset, c.eps))?;
         if real_tasks.insert(c.dataset.clone()) {
             let task = task_by_name(&c.dataset).expect("filtered to real tasks");
             eot_bench::tasks::prepare(task).with_context(|| format!("preparing {}", c.dataset))?;
@@ -443,7 +480,7 @@ fn check_grid(registry: &Registry, args: &Args, cells: &[CellSpec]) -> Result<()
     for c in cells.iter().filter(|c| task_by_name(&c.dataset).is_none()) {
         if seen.insert((c.dataset.clone(), c.dim, c.eps.to_bits())) {
             eot_datasets::pair_by_name(&c.dataset, c.dim, c.eps)
-                .with_context(|| format!("cell {} D={} eps={}", c.dataset, c.dim, c.eps))?;
+                .with_context(|| format!("cell {}", c.label()))?;
         }
     }
     Ok(())

@@ -14,6 +14,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use eot_datasets::io::{load_matching, load_queries};
 use eot_datasets::seeded_rng;
+use eot_reports::files::{OutputFile, same_file};
 use eot_solvers::{Eps, FitData, Options, Registry};
 
 #[derive(Parser, Debug)]
@@ -29,7 +30,7 @@ struct FitArgs {
     #[arg(long)]
     solver: String,
     /// Regulariser eps for the cost |x-y|^2/2.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     eps: f64,
     /// Source points file.
     #[arg(long)]
@@ -89,7 +90,7 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
         /// eps of sinkhorn-div (cost |x-y|^2/2; POT's reg with cost |x-y|^2 is 2*eps).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         eps: Option<f64>,
     },
     /// List the registered solvers.
@@ -148,6 +149,17 @@ fn run(cli: Cli) -> Result<()> {
             if samples == 0 {
                 bail!("--samples must be >= 1");
             }
+            let inputs =
+                [("--source", &fit.source), ("--target", &fit.target), ("--queries", &queries)];
+            if let Some((flag, _)) = inputs.iter().find(|(_, input)| same_file(&out, input)) {
+                bail!(
+                    "--out {} is the {flag} file: writing the samples there would overwrite the \
+                     input; choose another output path",
+                    out.display()
+                );
+            }
+            // Created now, so an output that cannot be written is found before the fit.
+            let mut output = OutputFile::create(&out).context("--out")?;
             let (source, target) = load_matching(&fit.source, &fit.target)?;
             let queries_pts = load_queries(&queries, source.dim())?;
             let total = queries_pts
@@ -162,7 +174,9 @@ fn run(cli: Cli) -> Result<()> {
             }
             let plan = fit_plan(&registry, &fit, &source, &target)?;
             let draws = plan.sample(&queries_pts, samples, &mut seeded_rng(fit.seed))?;
-            write_samples(&out, &draws, samples)
+            write_samples(output.writer(), &draws, samples)
+                .with_context(|| format!("writing {}", out.display()))?;
+            output.commit().context("--out")
         }
     }
 }
@@ -181,20 +195,26 @@ fn fit_plan(
     let plan = solver
         .fit(&FitData::samples(source, target), Eps::new(fit.eps)?, fit.seed)
         .with_context(|| format!("fitting {}", fit.solver))?;
-    if !plan.report().converged {
-        eprintln!(
-            "warning: {} did not converge (final error {:?})",
-            fit.solver,
-            plan.report().final_error
-        );
+    let report = plan.report();
+    if !report.converged {
+        let why: Vec<&str> = report
+            .notes
+            .iter()
+            .filter(|n| n.starts_with("not converged"))
+            .map(String::as_str)
+            .collect();
+        let why = match (why.is_empty(), report.final_error) {
+            (false, _) => why.join("; "),
+            (true, Some(e)) => format!("final error {e:e}"),
+            (true, None) => "see the fit notes".into(),
+        };
+        eprintln!("warning: {} did not converge: {why}", fit.solver);
     }
     Ok(plan)
 }
 
-fn write_samples(out: &PathBuf, draws: &eot_datasets::Points, k: usize) -> Result<()> {
-    let file =
-        std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let mut w = std::io::BufWriter::new(file);
+/// The draws as CSV: `query,sample,y0,...`, `k` rows per query.
+fn write_samples(w: &mut impl Write, draws: &eot_datasets::Points, k: usize) -> Result<()> {
     let header: Vec<String> = ["query".into(), "sample".into()]
         .into_iter()
         .chain((0..draws.dim()).map(|k| format!("y{k}")))
@@ -204,5 +224,5 @@ fn write_samples(out: &PathBuf, draws: &eot_datasets::Points, k: usize) -> Resul
         let values: Vec<String> = row.iter().map(|v| format!("{v}")).collect();
         writeln!(w, "{},{},{}", i / k, i % k, values.join(","))?;
     }
-    w.flush().with_context(|| format!("writing {}", out.display()))
+    Ok(())
 }

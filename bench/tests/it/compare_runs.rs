@@ -14,7 +14,7 @@ fn dir(name: &str) -> PathBuf {
 }
 
 /// Sinkhorn on the Gaussian pair, 2 x 2 x 2 = 8 cells, a few seconds in all.
-const GRID: [&str; 20] = [
+const GRID: [&str; 18] = [
     "--solvers",
     "sinkhorn",
     "--datasets",
@@ -30,8 +30,6 @@ const GRID: [&str; 20] = [
     "--eval",
     "300",
     "--metrics",
-    "none",
-    "--readme",
     "none",
     "--figures",
     "none",

@@ -339,9 +339,14 @@ fn npy_other_dtypes() {
     let ints: Vec<u8> = [3i64, -4].iter().flat_map(|v| v.to_le_bytes()).collect();
     let p = dir.write("i8.npy", &npy_bytes("<i8", false, &[2, 1], &ints));
     assert_eq!(load_points(&p).expect("int64").as_slice(), &[3.0, -4.0]);
-    // An unsupported dtype (uint8) is refused, naming what is expected.
-    let p = dir.write("u1.npy", &npy_bytes("|u1", false, &[2, 1], &[1u8, 2]));
-    assert_file_error(load_points(&p), &p, None, None, &["float64", "float32"]);
+    // Integers of any width are read (uint8 images among them).
+    let p = dir.write("u1.npy", &npy_bytes("|u1", false, &[2, 1], &[1u8, 200]));
+    assert_eq!(load_points(&p).expect("uint8").as_slice(), &[1.0, 200.0]);
+    // Other dtypes are refused, named as numpy names them, with what is accepted.
+    let p = dir.write("b1.npy", &npy_bytes("|b1", false, &[2, 1], &[1u8, 0]));
+    assert_file_error(load_points(&p), &p, None, None, &["dtype bool", "float64", "float32"]);
+    let p = dir.write("f2.npy", &npy_bytes("<f2", false, &[2, 1], &[0u8; 4]));
+    assert_file_error(load_points(&p), &p, None, None, &["dtype float16"]);
 }
 
 #[test]
@@ -478,4 +483,22 @@ fn load_matching_reports_first_file_error() {
     let a = dir.write("bad.csv", b"x,y\n1,2\n3,zz\n");
     let b = dir.write("good.csv", b"x,y\n1,2\n3,4\n");
     assert_file_error(load_matching(&a, &b), &a, Some(2), Some(2), &["'zz'"]);
+}
+
+#[test]
+fn csv_without_a_header_or_with_another_separator_is_refused() {
+    let dir = TempDir::new("csv-header-sep");
+    let p = dir.write("data.csv", b"1.5,2\n3,4\n5,6\n");
+    assert_file_error(load_points(&p), &p, None, None, &["looks like data", "x0,x1"]);
+    let p = dir.write("tabs.csv", b"x\ty\n1\t2\n3\t4\n");
+    assert_file_error(load_points(&p), &p, None, None, &["comma-separated", "found tabs"]);
+    let p = dir.write("rows.csv", b"x,y\n1;2\n3;4\n");
+    assert_file_error(load_points(&p), &p, Some(1), None, &["found semicolons"]);
+}
+
+#[test]
+fn coordinates_beyond_the_limit_are_refused_at_their_cell() {
+    let dir = TempDir::new("csv-huge");
+    let p = dir.write("huge.csv", b"x,y\n1,2\n3,-4e150\n");
+    assert_file_error(load_points(&p), &p, Some(2), Some(2), &["beyond", "rescale"]);
 }

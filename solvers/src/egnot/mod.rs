@@ -47,8 +47,9 @@ impl EgnotSolver {
         let s = &self.settings;
         let device = parse_device(&s.device)?;
         let dim = data.check()?;
+        crate::solver::require_density(data.target, "target", "egnot")?;
         let (f, report) = train::train(s, data, eps.get(), seed, &device)?;
-        Ok(NeuralPlan {
+        let mut plan = NeuralPlan {
             f,
             xi: None,
             eps: eps.get(),
@@ -56,7 +57,9 @@ impl EgnotSolver {
             report,
             inference: s.inference.clone(),
             device,
-        })
+        };
+        plan.check_target(data)?;
+        Ok(plan)
     }
 }
 

@@ -1,5 +1,5 @@
 use candle_core::{DType, Device, Tensor};
-use eot_datasets::{Points, SuiteRng};
+use eot_datasets::{Moments, Points, SuiteRng};
 
 use super::inference::{InferenceSettings, SamplerKind};
 use super::{Langevin, Mala, Mlp, Snis, langevin, mala, snis};
@@ -94,6 +94,43 @@ impl NeuralPlan {
             out.extend(y.to_dtype(DType::F64)?.flatten_all()?.to_vec1::<f64>()?);
         }
         Ok(out)
+    }
+}
+
+/// Training source points pushed through the fitted plan by the target check.
+const CHECK_POINTS: usize = 256;
+
+impl NeuralPlan {
+    /// Checks the fitted plan against the one thing a converged fit must satisfy on the training
+    /// data: its draws from training source points are distributed as the target. One draw for
+    /// each of the first [`CHECK_POINTS`] source points (its own random stream, so the plan's
+    /// later draws are unchanged); a variance outside 0.1x-10x the target's, or a mean more
+    /// than one target standard deviation (`sqrt(Var p1)`) away, marks the fit as not converged
+    /// with the figures in its notes. It catches gross failures (a potential that learned
+    /// nothing), not small errors: a good fit is within a few percent of both.
+    pub(crate) fn check_target(&mut self, data: &crate::FitData) -> Result<(), SolverError> {
+        let x = data.source.head(CHECK_POINTS);
+        let y_hat = self.sample(&x, 1, &mut eot_datasets::seeded_rng(0x7a59))?;
+        let (drawn, target) = (Moments::empirical(&y_hat)?, Moments::empirical(data.target)?);
+        let var = target.variance();
+        let ratio = drawn.variance() / var;
+        let offset = (&drawn.mean - &target.mean).norm() / var.sqrt();
+        let figures = format!(
+            "target check on {} training source points: the draws' variance is {ratio:.3}x the \
+             target's, their mean {offset:.3} target standard deviations away",
+            x.len()
+        );
+        let bad = !(0.1..=10.0).contains(&ratio) || !(0.0..=1.0).contains(&offset);
+        if bad {
+            self.report.converged = false;
+            self.report.notes.push(format!(
+                "not converged: {figures} (expected near 1x and 0): train longer (steps) or \
+                 check eps against the data's scale"
+            ));
+        } else {
+            self.report.notes.push(figures);
+        }
+        Ok(())
     }
 }
 

@@ -17,7 +17,7 @@ mod tensor;
 
 pub use plan::SinkhornPlan;
 pub use settings::{Backend, Precision, SinkhornSettings};
-pub use solve::SolveOutcome;
+pub use solve::{MAX_STAGES, SolveOutcome};
 
 use std::time::Instant;
 
@@ -71,14 +71,16 @@ impl Solver for Sinkhorn {
     ) -> Result<Box<dyn FittedPlan>, SolverError> {
         let start = Instant::now();
         let outcome = self.solve(data, eps)?;
+        let mut notes = vec![
+            format!("eps stages: {}", outcome.stages),
+            format!("solve seconds: {:.3}", start.elapsed().as_secs_f64()),
+        ];
+        notes.extend(outcome.schedule_note.clone());
         let report = FitReport {
             iterations: outcome.iterations,
             converged: outcome.converged,
             final_error: Some(outcome.marginal_error),
-            notes: vec![
-                format!("eps stages: {}", outcome.stages),
-                format!("solve seconds: {:.3}", start.elapsed().as_secs_f64()),
-            ],
+            notes,
         };
         Ok(Box::new(SinkhornPlan::new(data.source, data.target, eps.get(), outcome, report)))
     }

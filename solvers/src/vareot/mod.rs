@@ -50,6 +50,11 @@ impl VarEotSolver {
         let s = &self.settings;
         let device = parse_device(&s.device)?;
         let dim = data.check()?;
+        if s.load.is_none() {
+            // The proposals and the Gaussian base use both samples' fitted Gaussians.
+            crate::solver::require_density(data.source, "source", "vareot")?;
+            crate::solver::require_density(data.target, "target", "vareot")?;
+        }
         let (f, xi, report) = match &s.load {
             Some(path) => checkpoint::load(path, dim, eps.get(), &device)?,
             None => {
@@ -60,7 +65,7 @@ impl VarEotSolver {
                 (t.f, t.xi, t.report)
             }
         };
-        Ok(NeuralPlan {
+        let mut plan = NeuralPlan {
             f,
             xi: Some(xi),
             eps: eps.get(),
@@ -68,7 +73,12 @@ impl VarEotSolver {
             report,
             inference: s.inference.clone(),
             device,
-        })
+        };
+        // A loaded model was not fitted to `data`: there is nothing to check it against.
+        if s.load.is_none() {
+            plan.check_target(data)?;
+        }
+        Ok(plan)
     }
 }
 
