@@ -8,6 +8,8 @@
 //!   and at the authors' sizes (batch 256, K 256) at D = 64, as in the README's PyTorch table.
 //! - EgNOT at its defaults (batch 128, 100 Langevin steps per training step), D = 2 and 64.
 
+use eot_solvers::Algorithm as _;
+use eot_solvers::neural::Training as _;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group};

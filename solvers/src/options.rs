@@ -39,6 +39,11 @@ impl Options {
         self
     }
 
+    /// Removes `key` and returns its text, if present.
+    pub fn take_text(&mut self, key: &str) -> Option<String> {
+        self.values.remove(key)
+    }
+
     /// Removes and parses `key`, or returns `default` when it is absent.
     pub fn take<T: FromStr>(&mut self, key: &str, default: T) -> Result<T, SolverError>
     where
@@ -78,18 +83,4 @@ where
     T::Err: Display,
 {
     v.parse().map_err(|e: T::Err| SolverError::setting(key, format!("cannot parse '{v}': {e}")))
-}
-
-/// Refuses a value that is not finite and > 0, naming the setting.
-pub(crate) fn require_positive(name: &str, v: f64) -> Result<(), SolverError> {
-    if v > 0.0 && v.is_finite() {
-        Ok(())
-    } else {
-        Err(SolverError::setting(name, format!("must be finite and > 0, got {v}")))
-    }
-}
-
-/// Refuses a zero count, naming the setting.
-pub(crate) fn require_nonzero(name: &str, v: usize) -> Result<(), SolverError> {
-    if v == 0 { Err(SolverError::setting(name, "must be >= 1")) } else { Ok(()) }
 }

@@ -1,4 +1,5 @@
-use crate::{Options, Solver, SolverError};
+use crate::settings::SettingHelp;
+use crate::{Algorithm, Configured, Options, Solver, SolverError};
 
 /// Builds a configured solver from its settings.
 pub type Factory = fn(Options) -> Result<Box<dyn Solver>, SolverError>;
@@ -7,10 +8,24 @@ struct Entry {
     name: String,
     summary: String,
     factory: Factory,
+    /// Every setting with its default, range and help (empty for a solver registered with a
+    /// bare factory).
+    help: fn() -> Vec<SettingHelp>,
 }
 
 /// Solvers by name. [`Registry::builtin`] holds the suite's solvers; anyone can register more,
 /// and every tool that takes a `--solver` name (compare, eot) accepts them.
+///
+/// ```
+/// use eot_solvers::{Options, Registry};
+///
+/// let registry = Registry::builtin();
+/// assert!(registry.list().iter().any(|(name, _)| *name == "sinkhorn"));
+/// let solver = registry.build("sinkhorn", Options::new().with("tolerance", 1e-8)).unwrap();
+/// assert_eq!(solver.name(), "sinkhorn");
+/// // A misspelt setting is an error naming the known ones, not silently ignored.
+/// assert!(registry.build("sinkhorn", Options::new().with("tolerence", 1e-8)).is_err());
+/// ```
 #[derive(Default)]
 pub struct Registry {
     entries: Vec<Entry>,
@@ -22,36 +37,35 @@ impl Registry {
         Self::default()
     }
 
-    /// The suite's solvers. Adding a solver: one module, and one line here.
+    /// The suite's solvers. Adding one: a settings type implementing [`Algorithm`], and one
+    /// line here.
     pub fn builtin() -> Self {
         let mut r = Registry::new();
-        r.register(
-            "sinkhorn",
-            "discrete log-domain Sinkhorn (DESIGN §3.4)",
-            crate::sinkhorn::factory,
-        );
-        r.register(
-            "gmm",
-            "Gaussian-mixture closed form, LightSB (DESIGN §3.3)",
-            crate::gmm::factory,
-        );
-        r.register(
-            "vareot",
-            "neural potential + learned normaliser, trained without MCMC (DESIGN §3.1)",
-            crate::vareot::factory,
-        );
-        r.register(
-            "egnot",
-            "neural potential trained with Langevin negatives, EgNOT (DESIGN §3.2)",
-            crate::egnot::factory,
-        );
+        r.register_algorithm::<crate::sinkhorn::SinkhornSettings>();
+        r.register_algorithm::<crate::gmm::GmmSettings>();
+        r.register_algorithm::<crate::vareot::VarEotSettings>();
+        r.register_algorithm::<crate::egnot::EgnotSettings>();
         r
     }
 
     /// Registers `factory` under `name`, replacing a solver of the same name.
     pub fn register(&mut self, name: &str, summary: &str, factory: Factory) {
-        self.entries.retain(|e| e.name != name);
-        self.entries.push(Entry { name: name.into(), summary: summary.into(), factory });
+        self.insert(Entry { name: name.into(), summary: summary.into(), factory, help: Vec::new });
+    }
+
+    /// Registers the algorithm `A` under its own name, with its settings' help.
+    pub fn register_algorithm<A: Algorithm>(&mut self) {
+        self.insert(Entry {
+            name: A::NAME.into(),
+            summary: A::SUMMARY.into(),
+            factory: Configured::<A>::factory,
+            help: A::help,
+        });
+    }
+
+    fn insert(&mut self, entry: Entry) {
+        self.entries.retain(|e| e.name != entry.name);
+        self.entries.push(entry);
     }
 
     /// Names and one-line summaries, in registration order.
@@ -59,15 +73,24 @@ impl Registry {
         self.entries.iter().map(|e| (e.name.as_str(), e.summary.as_str())).collect()
     }
 
+    /// Every setting of the solver `name` with its default, range and help; an unknown name
+    /// lists the known ones.
+    pub fn settings_help(&self, name: &str) -> Result<Vec<SettingHelp>, SolverError> {
+        Ok((self.entry(name)?.help)())
+    }
+
     /// Builds the solver `name` with `options`; an unknown name lists the known ones.
     pub fn build(&self, name: &str, options: Options) -> Result<Box<dyn Solver>, SolverError> {
-        let entry = self.entries.iter().find(|e| e.name == name).ok_or_else(|| {
+        (self.entry(name)?.factory)(options)
+    }
+
+    fn entry(&self, name: &str) -> Result<&Entry, SolverError> {
+        self.entries.iter().find(|e| e.name == name).ok_or_else(|| {
             let known: Vec<&str> = self.entries.iter().map(|e| e.name.as_str()).collect();
             SolverError::setting(
                 "solver",
                 format!("unknown solver '{name}' (known: {})", known.join(", ")),
             )
-        })?;
-        (entry.factory)(options)
+        })
     }
 }

@@ -93,8 +93,13 @@ enum Command {
         #[arg(long, allow_negative_numbers = true)]
         eps: Option<f64>,
     },
-    /// List the registered solvers.
-    Solvers,
+    /// List the registered solvers; with --settings, every setting key of one solver (or of
+    /// all) with its default, range and help.
+    Solvers {
+        /// Print the settings of this solver (all solvers when no name is given).
+        #[arg(long, value_name = "NAME")]
+        settings: Option<Option<String>>,
+    },
 }
 
 fn main() {
@@ -104,9 +109,19 @@ fn main() {
 fn run(cli: Cli) -> Result<()> {
     let registry = Registry::builtin();
     match cli.command {
-        Command::Solvers => {
+        Command::Solvers { settings: None } => {
             for (name, summary) in registry.list() {
                 println!("{name:12} {summary}");
+            }
+            Ok(())
+        }
+        Command::Solvers { settings: Some(only) } => {
+            let names: Vec<&str> = match &only {
+                Some(name) => vec![name.as_str()],
+                None => registry.list().into_iter().map(|(n, _)| n).collect(),
+            };
+            for name in names {
+                print!("{}", settings_table(&registry, name)?);
             }
             Ok(())
         }
@@ -179,6 +194,24 @@ fn run(cli: Cli) -> Result<()> {
             output.commit().context("--out")
         }
     }
+}
+
+/// `name`'s settings as an aligned table: key, default, range or accepted words, help.
+fn settings_table(registry: &Registry, name: &str) -> Result<String> {
+    let help = registry.settings_help(name)?;
+    let summary = registry.list().into_iter().find(|(n, _)| *n == name).map_or("", |(_, s)| s);
+    let mut out = format!("{name}: {summary}\n");
+    if help.is_empty() {
+        out.push_str("  (no settings declared)\n");
+    }
+    let width =
+        |f: &dyn Fn(&eot_solvers::SettingHelp) -> usize| help.iter().map(f).max().unwrap_or(0);
+    let (wk, wd, wr) =
+        (width(&|h| h.key.len()), width(&|h| h.default.len()), width(&|h| h.range.len()));
+    for h in &help {
+        out.push_str(&format!("  {:wk$}  {:wd$}  {:wr$}  {}\n", h.key, h.default, h.range, h.help));
+    }
+    Ok(out + "\n")
 }
 
 fn fit_plan(

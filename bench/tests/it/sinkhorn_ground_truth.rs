@@ -40,7 +40,7 @@ fn a_plan_at_the_wrong_eps_fails_the_same_check() {
     let right = run_cell(&registry, &spec, Options::new()).unwrap().cbw2_uvp.unwrap();
     let mut wrong_registry = Registry::new();
     wrong_registry.register("sinkhorn", "sinkhorn at 2*eps", |o| {
-        let inner = eot_solvers::sinkhorn::factory(o)?;
+        let inner = eot_solvers::sinkhorn::Sinkhorn::factory(o)?;
         Ok(Box::new(DoubledEps(inner)))
     });
     let wrong = run_cell(&wrong_registry, &spec, Options::new()).unwrap().cbw2_uvp.unwrap();

@@ -1,4 +1,4 @@
-//! EgNOT (Mokrov et al., ICLR 2024; DESIGN §3.2): the neural potential `f(y)` trained with the
+//! EgNOT (Mokrov et al., ICLR 2024; docs/design.md §3.2): the neural potential `f(y)` trained with the
 //! weak-dual gradient `grad L = -E_x E_{y ~ mu_x^f}[grad f(y)] + E_{y ~ p1}[grad f(y)]`, the
 //! negatives drawn by short-run unadjusted Langevin chains started at `x` or, with probability
 //! `replay`, continued from a replay buffer of earlier chains. The MCMC baseline that VarEOT is
@@ -10,72 +10,49 @@ mod replay;
 mod settings;
 mod train;
 
-pub use settings::EgnotSettings;
+pub use settings::{EgnotSettings, MAX_AUTO_TRAIN_STEP};
 pub use train::EgnotTraining;
 
-use crate::neural::NeuralPlan;
-use crate::{Eps, FitData, FittedPlan, Options, Solver, SolverError, parse_device};
+use candle_core::Device;
 
-/// The EgNOT solver with validated settings.
-#[derive(Clone, Debug)]
-pub struct EgnotSolver {
-    settings: EgnotSettings,
+use crate::neural::NeuralAlgorithm;
+use crate::{Algorithm, Configured, Eps, FitData, FittedPlan, SolverError};
+
+/// The EgNOT solver: its settings, validated.
+pub type EgnotSolver = Configured<EgnotSettings>;
+
+impl Algorithm for EgnotSettings {
+    const NAME: &'static str = "egnot";
+    const SUMMARY: &'static str =
+        "neural potential trained with Langevin negatives, EgNOT (docs/design.md §3.2)";
+
+    fn fit(&self, data: &FitData, eps: Eps, seed: u64) -> Result<Box<dyn FittedPlan>, SolverError> {
+        Ok(Box::new(crate::neural::fit(self, data, eps, seed)?))
+    }
 }
 
-impl EgnotSolver {
-    /// Validates the settings once.
-    pub fn new(settings: EgnotSettings) -> Result<Self, SolverError> {
-        settings.validate()?;
-        Ok(EgnotSolver { settings })
-    }
+impl NeuralAlgorithm for EgnotSettings {
+    // The training chains need a potential that falls off around the target in every direction.
+    const DENSITIES: &'static [&'static str] = &["target"];
 
-    /// The training state `fit_plan` starts from (a fresh potential from `seed`, the settings'
-    /// device), for running or timing single steps with [`EgnotTraining::step`]. `fit_plan` runs
-    /// the same steps in the same order.
-    pub fn start_training<'a>(
+    type Training<'a> = EgnotTraining<'a>;
+
+    fn device(&self) -> &str {
+        &self.device
+    }
+    fn inference(&self) -> &crate::neural::InferenceSettings {
+        &self.inference
+    }
+    fn steps(&self) -> usize {
+        self.steps
+    }
+    fn start<'a>(
         &'a self,
         data: &FitData<'a>,
-        eps: Eps,
+        eps: f64,
         seed: u64,
+        device: &Device,
     ) -> Result<EgnotTraining<'a>, SolverError> {
-        let device = parse_device(&self.settings.device)?;
-        EgnotTraining::new(&self.settings, data, eps.get(), seed, &device)
-    }
-
-    /// [`Solver::fit`] with the concrete plan.
-    pub fn fit_plan(&self, data: &FitData, eps: Eps, seed: u64) -> Result<NeuralPlan, SolverError> {
-        let s = &self.settings;
-        let device = parse_device(&s.device)?;
-        let dim = data.check()?;
-        crate::solver::require_density(data.target, "target", "egnot")?;
-        let (f, report) = train::train(s, data, eps.get(), seed, &device)?;
-        let mut plan = NeuralPlan {
-            f,
-            xi: None,
-            eps: eps.get(),
-            dim,
-            report,
-            inference: s.inference.clone(),
-            device,
-        };
-        plan.check_target(data)?;
-        Ok(plan)
-    }
-}
-
-/// Builds the solver from `key=value` options (see [`EgnotSettings::from_options`]).
-pub fn factory(options: Options) -> Result<Box<dyn Solver>, SolverError> {
-    Ok(Box::new(EgnotSolver::new(EgnotSettings::from_options(options)?)?))
-}
-
-impl Solver for EgnotSolver {
-    fn name(&self) -> &str {
-        "egnot"
-    }
-    fn settings(&self) -> Vec<(String, String)> {
-        self.settings.describe()
-    }
-    fn fit(&self, data: &FitData, eps: Eps, seed: u64) -> Result<Box<dyn FittedPlan>, SolverError> {
-        Ok(Box::new(self.fit_plan(data, eps, seed)?))
+        EgnotTraining::new(self, data, eps, seed, device)
     }
 }

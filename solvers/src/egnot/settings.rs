@@ -1,14 +1,12 @@
-use crate::neural::{
-    INFERENCE_KEYS, InferenceSettings, MlpShape, NET_KEYS, NetSettings, TRAINER_KEYS,
-    TrainerSettings, auto_step,
-};
-use crate::options::{require_nonzero, require_positive};
-use crate::{Options, SolverError};
+use crate::SolverError;
+use crate::neural::{InferenceSettings, MlpShape, NetSettings, TrainerSettings, auto_step};
+use crate::settings::{Auto, Limit, Rule, Settings, Visitor};
 
-/// Settings of [`super::EgnotSolver`]; [`EgnotSettings::validate`] refuses bad values.
-/// Defaults are the authors' 2-D ones (DESIGN §3.2) except the CPU-sized `steps` and `batch`,
-/// the learning rate that goes with fewer steps and a cap on the training chains' step.
-#[derive(Clone, Debug)]
+/// Settings of [`super::EgnotSolver`]; every key and range is declared in [`Settings::visit`]
+/// below. Defaults are the authors' 2-D ones (docs/design.md §3.2) except the CPU-sized `steps`
+/// and `batch`, the learning rate that goes with fewer steps and a cap on the training chains'
+/// step.
+#[derive(Clone, Debug, PartialEq)]
 pub struct EgnotSettings {
     /// The potential's architecture (the same MLP as VarEOT).
     pub net: NetSettings,
@@ -18,17 +16,17 @@ pub struct EgnotSettings {
     pub batch: usize,
     /// Unadjusted Langevin steps per training step (authors: 100).
     pub train_langevin_steps: usize,
-    /// Their step size; `None` (`auto`) means `min(0.01 eps, 0.002)` (see
+    /// Their step size; `auto` means `min(0.01 eps, 0.002)` (see
     /// [`EgnotSettings::train_step_size`]).
-    pub train_langevin_step: Option<f64>,
+    pub train_langevin_step: Auto,
     /// Noise scale of the training chains (1 = exact ULA).
     pub noise: f64,
     /// Probability that a chain continues from the replay buffer (authors: 0.95; 0 = none).
     pub replay: f64,
     /// Chains kept in the buffer (authors: 10,000).
     pub buffer: usize,
-    /// Adam settings (authors: lr 2e-4, betas (0.2, 0.99); default lr 1e-3, see `default`); EMA
-    /// and clipping as VarEOT.
+    /// Adam settings (authors: lr 2e-4, betas (0.2, 0.99); default lr 1e-3, see `default`),
+    /// clip 1 and EMA 0.999.
     pub trainer: TrainerSettings,
     /// How the fitted plan samples (authors: 5000 unadjusted steps; default MALA, as VarEOT).
     pub inference: InferenceSettings,
@@ -45,7 +43,7 @@ impl Default for EgnotSettings {
             steps: 1000,
             batch: 128,
             train_langevin_steps: 100,
-            train_langevin_step: None,
+            train_langevin_step: Auto::Auto,
             noise: 1.0,
             replay: 0.95,
             buffer: 10_000,
@@ -57,9 +55,9 @@ impl Default for EgnotSettings {
                 beta1: 0.2,
                 beta2: 0.99,
                 weight_decay: 0.0,
-                clip: Some(1.0),
+                clip: Limit::Value(1.0),
                 ema_decay: 0.999,
-                time_budget: None,
+                time_budget: Limit::None,
             },
             inference: InferenceSettings::default(),
             progress: false,
@@ -71,115 +69,61 @@ impl Default for EgnotSettings {
 /// The largest automatic step of the training chains (see [`EgnotSettings::train_step_size`]).
 pub const MAX_AUTO_TRAIN_STEP: f64 = 0.002;
 
-const OWN_KEYS: &[&str] = &[
-    "steps",
-    "batch",
-    "train_langevin_steps",
-    "train_langevin_step",
-    "noise",
-    "replay",
-    "buffer",
-    "progress",
-    "device",
-];
+impl Settings for EgnotSettings {
+    fn visit<V: Visitor>(&mut self, v: &mut V) -> Result<(), SolverError> {
+        use Rule::*;
+        self.net.visit(v)?;
+        v.field("steps", &mut self.steps, AtLeastOne, "training steps")?;
+        v.field("batch", &mut self.batch, AtLeastOne, "source and target points per step")?;
+        v.field(
+            "train_langevin_steps",
+            &mut self.train_langevin_steps,
+            AtLeastOne,
+            "unadjusted Langevin steps of the training chains per training step (authors: 100)",
+        )?;
+        v.field(
+            "train_langevin_step",
+            &mut self.train_langevin_step,
+            Positive,
+            "their step size; auto: min(0.01 eps, 0.002) (an uncapped step breaks fine targets)",
+        )?;
+        v.field(
+            "noise",
+            &mut self.noise,
+            NonNegative,
+            "noise scale of the training chains (1 = exact unadjusted Langevin)",
+        )?;
+        v.field(
+            "replay",
+            &mut self.replay,
+            Probability,
+            "probability that a chain continues from the replay buffer (authors: 0.95)",
+        )?;
+        v.field(
+            "buffer",
+            &mut self.buffer,
+            AtLeastOne,
+            "chains kept in the replay buffer (authors: 10,000)",
+        )?;
+        self.trainer.visit(v)?;
+        v.field("device", &mut self.device, Device, "device for training and inference")?;
+        self.inference.visit(v)?;
+        v.field("progress", &mut self.progress, Any, "print the loss every 10 % of the steps")
+    }
+}
 
 impl EgnotSettings {
-    /// Reads every key of the settings (see the field docs), the network, optimiser and
-    /// inference keys.
-    pub fn from_options(mut o: Options) -> Result<Self, SolverError> {
-        let d = EgnotSettings::default();
-        let step = o.take("train_langevin_step", "auto".to_string())?;
-        let s = EgnotSettings {
-            net: NetSettings::take(&mut o)?,
-            steps: o.take("steps", d.steps)?,
-            batch: o.take("batch", d.batch)?,
-            train_langevin_steps: o.take("train_langevin_steps", d.train_langevin_steps)?,
-            train_langevin_step: match step.as_str() {
-                "auto" => None,
-                v => Some(v.parse().map_err(|_| {
-                    SolverError::setting(
-                        "train_langevin_step",
-                        format!("'{v}': expected auto or a number"),
-                    )
-                })?),
-            },
-            noise: o.take("noise", d.noise)?,
-            replay: o.take("replay", d.replay)?,
-            buffer: o.take("buffer", d.buffer)?,
-            trainer: TrainerSettings::take(&mut o, &d.trainer)?,
-            inference: InferenceSettings::take(&mut o, &d.inference)?,
-            progress: o.take("progress", d.progress)?,
-            device: o.take("device", d.device)?,
-        };
-        let known: Vec<&str> = [OWN_KEYS, NET_KEYS, TRAINER_KEYS, INFERENCE_KEYS].concat();
-        o.finish("egnot", &known)?;
-        s.validate()?;
-        Ok(s)
-    }
-
-    /// Refuses zero sizes, a replay probability outside [0, 1] and bad optimiser values.
-    pub fn validate(&self) -> Result<(), SolverError> {
-        require_nonzero("steps", self.steps)?;
-        require_nonzero("batch", self.batch)?;
-        require_nonzero("train_langevin_steps", self.train_langevin_steps)?;
-        require_nonzero("buffer", self.buffer)?;
-        if let Some(h) = self.train_langevin_step {
-            require_positive("train_langevin_step", h)?;
-        }
-        if !(self.noise >= 0.0 && self.noise.is_finite()) {
-            return Err(SolverError::setting("noise", "must be finite and >= 0"));
-        }
-        if !(0.0..=1.0).contains(&self.replay) {
-            return Err(SolverError::setting(
-                "replay",
-                format!("{} is not in [0, 1]", self.replay),
-            ));
-        }
-        self.net.validate()?;
-        self.trainer.validate()?;
-        self.inference.validate()?;
-        crate::check_device_name(&self.device)
-    }
-
     /// The training chains' step size at `eps`: the given one, or the inference rule `0.01 eps`
     /// capped at [`MAX_AUTO_TRAIN_STEP`]. Unadjusted chains are only stable for steps well
     /// below `1 / L`, `L` the curvature of `log mu_x^f`, and `L` grows with the target's fine
     /// structure, not with eps: on the Swiss roll (noise 0.1, `L` ~ 100) at eps = 1 the
     /// uncapped 0.01 left EgNOT with only the roll's outer arm (W2^2 1.21; 0.020 at 0.002).
     pub fn train_step_size(&self, eps: f64) -> f64 {
-        self.train_langevin_step.unwrap_or(auto_step(eps).min(MAX_AUTO_TRAIN_STEP))
+        self.train_langevin_step.or_else(|| auto_step(eps).min(MAX_AUTO_TRAIN_STEP))
     }
 
     /// The potential's shape for inputs of dimension `dim`.
     pub fn shape(&self, dim: usize) -> MlpShape {
         self.net.shape(dim)
-    }
-
-    /// Every setting that affects the result, as `(key, value)`, for reports.
-    pub fn describe(&self) -> Vec<(String, String)> {
-        let mut out = self.net.describe();
-        out.extend(
-            [
-                ("steps", self.steps.to_string()),
-                ("batch", self.batch.to_string()),
-                ("train_langevin_steps", self.train_langevin_steps.to_string()),
-                (
-                    "train_langevin_step",
-                    self.train_langevin_step
-                        .map_or(format!("auto (min(0.01 eps, {MAX_AUTO_TRAIN_STEP}))"), |h| {
-                            h.to_string()
-                        }),
-                ),
-                ("noise", self.noise.to_string()),
-                ("replay", self.replay.to_string()),
-                ("buffer", self.buffer.to_string()),
-            ]
-            .map(|(k, v)| (k.to_string(), v)),
-        );
-        out.extend(self.trainer.describe());
-        out.push(("precision".into(), "f32 networks".into()));
-        out.push(("device".into(), self.device.clone()));
-        out.extend(self.inference.describe());
-        out
     }
 }

@@ -1,4 +1,4 @@
-//! EgNOT training: the weak-dual gradient with Langevin negatives (DESIGN §3.2).
+//! EgNOT training: the weak-dual gradient with Langevin negatives (docs/design.md §3.2).
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarMap;
@@ -6,27 +6,12 @@ use eot_datasets::{SuiteRng, substream};
 
 use super::EgnotSettings;
 use super::replay::Replay;
-use crate::neural::{Langevin, Mlp, Trainer, langevin};
-use crate::{FitData, FitReport, SolverError, minibatch};
-
-/// Trains `f` from fresh weights; returns its EMA and the report.
-pub(crate) fn train(
-    s: &EgnotSettings,
-    data: &FitData,
-    eps: f64,
-    seed: u64,
-    device: &Device,
-) -> Result<(Mlp, FitReport), SolverError> {
-    let mut t = EgnotTraining::new(s, data, eps, seed, device)?;
-    while t.trainer.keep_going(s.steps) {
-        t.step()?;
-    }
-    t.finish()
-}
+use crate::neural::{Langevin, Mlp, Networks, Trainer, Training, langevin};
+use crate::{FitData, SolverError, minibatch};
 
 /// EgNOT's training between two steps: the potential, the optimiser, the replay buffer and the
 /// random stream, exactly as [`super::EgnotSolver::fit_plan`] trains them (it runs
-/// [`EgnotTraining::step`] until `steps` are done or the time budget is spent). Public so that a
+/// [`Training::step`] until `steps` are done or the time budget is spent). Public so that a
 /// caller can run and time single steps (`bench/benches/neural_train.rs`); built by
 /// [`super::EgnotSolver::start_training`].
 pub struct EgnotTraining<'a> {
@@ -79,11 +64,22 @@ impl<'a> EgnotTraining<'a> {
         })
     }
 
+    /// Steps taken so far.
+    pub fn steps_taken(&self) -> usize {
+        self.trainer.steps_taken()
+    }
+}
+
+impl Training for EgnotTraining<'_> {
+    fn trainer(&self) -> &Trainer {
+        &self.trainer
+    }
+
     /// One training step: a mini-batch, its Langevin negatives (`train_langevin_steps` chain
     /// steps, continued from the replay buffer with probability `replay`), the surrogate loss,
     /// one optimiser and EMA update. Returns the surrogate loss. Runs even past the settings'
     /// `steps` or time budget (those stop `fit`'s loop, not a step).
-    pub fn step(&mut self) -> Result<f64, SolverError> {
+    fn step(&mut self) -> Result<f64, SolverError> {
         let (s, device, dim) = (self.s, &self.device, self.dim);
         let (x, y) = minibatch::draw(&self.data, s.batch, &mut self.rng);
         let fresh: Vec<f32> = x.as_slice().iter().map(|v| *v as f32).collect();
@@ -105,13 +101,8 @@ impl<'a> EgnotTraining<'a> {
         Ok(self.last)
     }
 
-    /// Steps taken so far.
-    pub fn steps_taken(&self) -> usize {
-        self.trainer.steps_taken()
-    }
-
     /// The EMA potential and the fit report.
-    pub(crate) fn finish(self) -> Result<(Mlp, FitReport), SolverError> {
+    fn finish(self) -> Result<Networks, SolverError> {
         let s = self.s;
         let evaluations = self.trainer.steps_taken() * s.batch * s.train_langevin_steps;
         let report = self.trainer.report(
@@ -127,6 +118,6 @@ impl<'a> EgnotTraining<'a> {
             &self.trainer.ema().tensors(),
             &self.device,
         )?;
-        Ok((f, report))
+        Ok(Networks { f, xi: None, report })
     }
 }

@@ -16,45 +16,32 @@ mod train;
 mod unit_lower_inverse;
 
 pub use plan::GmmPlan;
-pub use settings::{Covariance, GmmSettings};
+pub use settings::{Covariance, GmmSettings, InitSpread};
 
-use crate::{Eps, FitData, FittedPlan, Options, Solver, SolverError};
+use crate::{Algorithm, Configured, Eps, FitData, FittedPlan, SolverError};
 
-/// The LightSB solver with validated settings.
-#[derive(Clone, Debug)]
-pub struct GmmSolver {
-    settings: GmmSettings,
-}
+/// The LightSB solver: its settings, validated.
+pub type GmmSolver = Configured<GmmSettings>;
 
-impl GmmSolver {
-    /// Validates the settings once.
-    pub fn new(settings: GmmSettings) -> Result<Self, SolverError> {
-        settings.validate()?;
-        Ok(GmmSolver { settings })
+impl Configured<GmmSettings> {
+    /// [`crate::Solver::fit`] with the concrete plan, whose mixture can be read back.
+    pub fn fit_mixture(&self, data: &FitData, eps: Eps, seed: u64) -> Result<GmmPlan, SolverError> {
+        self.settings().fit_mixture(data, eps, seed)
     }
 }
 
-impl GmmSolver {
-    /// [`Solver::fit`] with the concrete plan, whose mixture can be read back.
-    pub fn fit_mixture(&self, data: &FitData, eps: Eps, seed: u64) -> Result<GmmPlan, SolverError> {
+impl GmmSettings {
+    fn fit_mixture(&self, data: &FitData, eps: Eps, seed: u64) -> Result<GmmPlan, SolverError> {
         data.check()?;
-        let (params, report) = train::train(&self.settings, data, eps.get(), seed)?;
+        let (params, report) = train::train(self, data, eps.get(), seed)?;
         Ok(GmmPlan::new(params, eps.get(), report))
     }
 }
 
-/// Builds the solver from `key=value` options (see [`GmmSettings::from_options`]).
-pub fn factory(options: Options) -> Result<Box<dyn Solver>, SolverError> {
-    Ok(Box::new(GmmSolver::new(GmmSettings::from_options(options)?)?))
-}
+impl Algorithm for GmmSettings {
+    const NAME: &'static str = "gmm";
+    const SUMMARY: &'static str = "Gaussian-mixture closed form, LightSB (docs/design.md §3.3)";
 
-impl Solver for GmmSolver {
-    fn name(&self) -> &str {
-        "gmm"
-    }
-    fn settings(&self) -> Vec<(String, String)> {
-        self.settings.describe()
-    }
     fn fit(&self, data: &FitData, eps: Eps, seed: u64) -> Result<Box<dyn FittedPlan>, SolverError> {
         Ok(Box::new(self.fit_mixture(data, eps, seed)?))
     }

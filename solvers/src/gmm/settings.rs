@@ -1,40 +1,58 @@
-use crate::options::{require_nonzero, require_positive};
-use crate::{Options, SolverError};
+use crate::settings::{Auto, Rule, Settings, Visitor, word_or_number};
+use crate::{SolverError, choice};
 
-/// Shape of the matrices `S_k`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Covariance {
-    /// `S_k` diagonal (the authors' default): D parameters per component.
-    Diagonal,
-    /// `S_k = L_k L_k^T` full: D(D+1)/2 parameters per component.
-    Full,
+choice! {
+    /// Shape of the matrices `S_k`.
+    pub enum Covariance {
+        /// `S_k` diagonal (the authors' default): D parameters per component.
+        Diagonal = "diagonal",
+        /// `S_k = L_k L_k^T` full: D(D+1)/2 parameters per component.
+        Full = "full",
+    }
 }
 
-/// Settings of [`super::GmmSolver`]; [`GmmSettings::validate`] refuses bad values.
-#[derive(Clone, Debug)]
+/// How far apart the initial `r_k` start: a fraction of the target's spread around a common
+/// centre, or `authors` (`r_k` at target samples). See the notes on the initial `r` in
+/// `model.rs`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum InitSpread {
+    Authors,
+    Value(f64),
+}
+
+impl InitSpread {
+    /// The fraction, or `None` for the authors' start.
+    pub fn get(self) -> Option<f64> {
+        match self {
+            InitSpread::Authors => None,
+            InitSpread::Value(v) => Some(v),
+        }
+    }
+}
+
+word_or_number!(InitSpread, "authors", Authors);
+
+/// Settings of [`super::GmmSolver`]; every key, default and range is declared in
+/// [`Settings::visit`] below.
+#[derive(Clone, Debug, PartialEq)]
 pub struct GmmSettings {
     /// Mixture components K (authors: 50).
     pub components: usize,
-    /// Adam steps (authors: 10,000).
+    /// Adam steps of each start (authors: 10,000).
     pub steps: usize,
     /// Mini-batch size for each of source and target (authors: 128).
     pub batch: usize,
     /// Adam learning rate.
     pub learning_rate: f64,
-    /// Initial diagonal of every `S_k`; `None` (the default, `init_s=auto`) means
-    /// `1 / (1 + eps)`, the `S` of a potential component with unit covariance
-    /// (`S = (I + eps Sigma^{-1})^{-1}`). The authors' `S = I` is right only for small eps: at
-    /// eps = 10 it starts every component 10x too wide, all but one die, and training ends at
-    /// 1.2 % cBW2-UVP instead of 0.03 % (measured: D = 64, full S).
-    pub init_s: Option<f64>,
-    /// How far apart the initial `r_k` start, as a fraction of the target's spread around a
-    /// common centre (default 0.1); `None` (`init_spread=authors`) is the authors' start,
-    /// `r_k` at target samples. See the notes on the initial `r` in `model.rs`.
-    pub init_spread: Option<f64>,
+    /// Initial diagonal of every `S_k`; `auto` is `1 / (1 + eps)` (see
+    /// [`GmmSettings::initial_s`]).
+    pub init_s: Auto,
+    /// Where the centred start places the initial `r_k`.
+    pub init_spread: InitSpread,
     /// Full training runs, alternating the centred start of `r` and the authors' start; the
-    /// one with the lowest held-out loss is kept (default 2: both starts once).
+    /// one with the lowest held-out loss is kept.
     pub starts: usize,
-    /// Diagonal (default) or full `S_k`.
+    /// Diagonal or full `S_k`.
     pub covariance: Covariance,
     /// Print progress to stderr every 10 % of the steps.
     pub progress: bool,
@@ -49,8 +67,8 @@ impl Default for GmmSettings {
             steps: 3_000,
             batch: 128,
             learning_rate: 1e-2,
-            init_s: None,
-            init_spread: Some(0.1),
+            init_s: Auto::Auto,
+            init_spread: InitSpread::Value(0.1),
             starts: 2,
             covariance: Covariance::Diagonal,
             progress: false,
@@ -59,109 +77,49 @@ impl Default for GmmSettings {
     }
 }
 
-const KNOWN: &[&str] = &[
-    "components",
-    "steps",
-    "batch",
-    "learning_rate",
-    "init_s",
-    "init_spread",
-    "starts",
-    "covariance",
-    "progress",
-    "device",
-];
+impl Settings for GmmSettings {
+    fn visit<V: Visitor>(&mut self, v: &mut V) -> Result<(), SolverError> {
+        use Rule::*;
+        v.field(
+            "components",
+            &mut self.components,
+            AtLeastOne,
+            "mixture components K (authors: 50)",
+        )?;
+        v.field(
+            "steps",
+            &mut self.steps,
+            AtLeastOne,
+            "Adam steps of each start (authors: 10,000; the last half decays the rate by a cosine)",
+        )?;
+        v.field(
+            "batch",
+            &mut self.batch,
+            AtLeastOne,
+            "source and target points per step (authors: 128)",
+        )?;
+        v.field("learning_rate", &mut self.learning_rate, Positive, "Adam learning rate")?;
+        v.field("init_s", &mut self.init_s, Positive, "initial diagonal of every S_k; auto: 1/(1+eps), the S of a unit-covariance potential component (the authors' 1 starts components 10x too wide at eps = 10)")?;
+        v.field("init_spread", &mut self.init_spread, NonNegative, "spread of the initial r_k around a common centre, as a fraction of the target's; authors: r_k at target samples")?;
+        v.field("starts", &mut self.starts, AtLeastOne, "full training runs alternating the centred and the authors' start; the lowest held-out loss is kept")?;
+        v.field(
+            "covariance",
+            &mut self.covariance,
+            Any,
+            "diagonal or full S_k (full: D(D+1)/2 parameters a component; better in D >= 64)",
+        )?;
+        v.field("progress", &mut self.progress, Any, "print the loss every 10 % of the steps")?;
+        v.field("device", &mut self.device, Device, "device for training")
+    }
+}
 
 impl GmmSettings {
-    /// Reads `components`, `steps`, `batch`, `learning_rate`, `init_s`, `covariance`
-    /// (diagonal/full), `progress`, `device`.
-    pub fn from_options(mut o: Options) -> Result<Self, SolverError> {
-        let d = GmmSettings::default();
-        let s = GmmSettings {
-            components: o.take("components", d.components)?,
-            steps: o.take("steps", d.steps)?,
-            batch: o.take("batch", d.batch)?,
-            learning_rate: o.take("learning_rate", d.learning_rate)?,
-            init_s: match o.take("init_s", "auto".to_string())?.as_str() {
-                "auto" => None,
-                v => Some(v.parse().map_err(|_| {
-                    SolverError::setting("init_s", format!("'{v}': expected auto or a number"))
-                })?),
-            },
-            init_spread: match o.take("init_spread", "0.1".to_string())?.as_str() {
-                "authors" => None,
-                v => Some(v.parse().map_err(|_| {
-                    SolverError::setting(
-                        "init_spread",
-                        format!("'{v}': expected authors or a number"),
-                    )
-                })?),
-            },
-            starts: o.take("starts", d.starts)?,
-            covariance: match o.take("covariance", "diagonal".to_string())?.as_str() {
-                "diagonal" => Covariance::Diagonal,
-                "full" => Covariance::Full,
-                other => {
-                    return Err(SolverError::setting(
-                        "covariance",
-                        format!("'{other}': expected diagonal or full"),
-                    ));
-                }
-            },
-            progress: o.take("progress", d.progress)?,
-            device: o.take("device", d.device)?,
-        };
-        o.finish("gmm", KNOWN)?;
-        s.validate()?;
-        Ok(s)
-    }
-
-    /// The initial diagonal of `S_k` at this eps (see [`GmmSettings::init_s`]).
+    /// The initial diagonal of `S_k` at this eps: the given value, or `1 / (1 + eps)`, the `S`
+    /// of a potential component with unit covariance (`S = (I + eps Sigma^{-1})^{-1}`). The
+    /// authors' `S = I` is right only for small eps: at eps = 10 it starts every component 10x
+    /// too wide, all but one die, and training ends at 1.2 % cBW2-UVP instead of 0.03 %
+    /// (measured: D = 64, full S).
     pub fn initial_s(&self, eps: f64) -> f64 {
-        self.init_s.unwrap_or(1.0 / (1.0 + eps))
-    }
-
-    /// Refuses zero counts and non-positive rates or scales.
-    pub fn validate(&self) -> Result<(), SolverError> {
-        require_nonzero("components", self.components)?;
-        require_nonzero("steps", self.steps)?;
-        require_nonzero("batch", self.batch)?;
-        require_nonzero("starts", self.starts)?;
-        require_positive("learning_rate", self.learning_rate)?;
-        if let Some(v) = self.init_spread
-            && !(v >= 0.0 && v.is_finite())
-        {
-            return Err(SolverError::setting("init_spread", format!("{v} must be >= 0")));
-        }
-        if let Some(v) = self.init_s {
-            require_positive("init_s", v)?;
-        }
-        crate::check_device_name(&self.device)
-    }
-
-    /// Every setting as `(key, value)`, for reports.
-    pub fn describe(&self) -> Vec<(String, String)> {
-        [
-            ("components", self.components.to_string()),
-            ("steps", self.steps.to_string()),
-            ("batch", self.batch.to_string()),
-            ("learning_rate", self.learning_rate.to_string()),
-            ("init_s", self.init_s.map_or("auto".to_string(), |v| v.to_string())),
-            ("init_spread", self.init_spread.map_or("authors".to_string(), |v| v.to_string())),
-            ("starts", self.starts.to_string()),
-            (
-                "covariance",
-                match self.covariance {
-                    Covariance::Diagonal => "diagonal",
-                    Covariance::Full => "full",
-                }
-                .to_string(),
-            ),
-            ("precision", "f64".to_string()),
-            ("device", self.device.clone()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
+        self.init_s.or_else(|| 1.0 / (1.0 + eps))
     }
 }

@@ -46,7 +46,7 @@ pub(crate) fn train(
     let mut best: Option<(f64, Model)> = None;
     let mut notes = Vec::new();
     for i in 0..settings.starts {
-        let spread = if i % 2 == 0 { settings.init_spread } else { None };
+        let spread = if i % 2 == 0 { settings.init_spread.get() } else { None };
         let model =
             Model::init(settings, eps, spread, data.source, data.target, &mut rng, &device)?;
         let last = adam(&model, settings, data, eps, &mut rng, &device)?;

@@ -25,7 +25,7 @@ pub struct NeuralPlan {
 impl NeuralPlan {
     /// The same networks, sampled with other inference settings.
     pub fn with_inference(self, inference: InferenceSettings) -> Result<Self, SolverError> {
-        inference.validate()?;
+        inference.clone().visit(&mut crate::settings::Check)?;
         Ok(NeuralPlan { inference, ..self })
     }
 

@@ -2,93 +2,42 @@ use candle_core::{DType, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarMap};
 
 use super::Ema;
-use crate::options::require_positive;
-use crate::{FitReport, Options, SolverError};
+use crate::settings::{Limit, Rule, Visitor};
+use crate::{FitReport, SolverError};
 
-/// Optimiser settings shared by the neural solvers.
+/// Optimiser settings shared by the neural solvers (each solver has its own defaults).
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainerSettings {
     pub learning_rate: f64,
     pub beta1: f64,
     pub beta2: f64,
     pub weight_decay: f64,
-    /// Largest global gradient norm; larger gradients are scaled down to it. `None`: no clipping.
-    pub clip: Option<f64>,
+    /// Largest global gradient norm; larger gradients are scaled down to it.
+    pub clip: Limit,
     /// EMA decay of the weights used at inference (see [`Ema`]).
     pub ema_decay: f64,
-    /// Wall-clock seconds after which training stops early (`None`: run every step). For
-    /// comparisons at equal time; a budget that cuts training short makes the result depend on
-    /// the machine's speed, so the report says where it stopped.
-    pub time_budget: Option<f64>,
+    /// Wall-clock seconds after which training stops early. For comparisons at equal time; a
+    /// budget that cuts training short makes the result depend on the machine's speed, so the
+    /// report says where it stopped.
+    pub time_budget: Limit,
 }
-
-/// Option keys read by [`TrainerSettings::take`].
-pub const TRAINER_KEYS: &[&str] =
-    &["learning_rate", "beta1", "beta2", "weight_decay", "clip", "ema", "time_budget"];
 
 impl TrainerSettings {
-    /// Reads the keys of [`TRAINER_KEYS`], each defaulting to `d`'s value; `clip` and
-    /// `time_budget` (seconds) are a number or `none`.
-    pub fn take(o: &mut Options, d: &TrainerSettings) -> Result<Self, SolverError> {
-        let clip = take_or_none(o, "clip", d.clip)?;
-        let time_budget = take_or_none(o, "time_budget", d.time_budget)?;
-        Ok(TrainerSettings {
-            learning_rate: o.take("learning_rate", d.learning_rate)?,
-            beta1: o.take("beta1", d.beta1)?,
-            beta2: o.take("beta2", d.beta2)?,
-            weight_decay: o.take("weight_decay", d.weight_decay)?,
-            clip,
-            ema_decay: o.take("ema", d.ema_decay)?,
-            time_budget,
-        })
-    }
-
-    /// `(key, value)` pairs for reports.
-    pub fn describe(&self) -> Vec<(String, String)> {
-        [
-            ("learning_rate", self.learning_rate.to_string()),
-            ("beta1", self.beta1.to_string()),
-            ("beta2", self.beta2.to_string()),
-            ("weight_decay", self.weight_decay.to_string()),
-            ("clip", self.clip.map_or("none".into(), |c| c.to_string())),
-            ("ema", self.ema_decay.to_string()),
-            ("time_budget", self.time_budget.map_or("none".into(), |t| format!("{t} s"))),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
-    }
-
-    /// Refuses rates and decays out of range, naming the setting.
-    pub fn validate(&self) -> Result<(), SolverError> {
-        require_positive("learning_rate", self.learning_rate)?;
-        for (name, v) in [("beta1", self.beta1), ("beta2", self.beta2), ("ema", self.ema_decay)] {
-            if !(0.0..1.0).contains(&v) {
-                return Err(SolverError::setting(name, format!("must be in [0, 1), got {v}")));
-            }
-        }
-        if !(self.weight_decay >= 0.0 && self.weight_decay.is_finite()) {
-            return Err(SolverError::setting("weight_decay", "must be finite and >= 0"));
-        }
-        if let Some(c) = self.clip {
-            require_positive("clip", c)?;
-        }
-        if let Some(t) = self.time_budget {
-            require_positive("time_budget", t)?;
-        }
-        Ok(())
-    }
-}
-
-/// A number, or `none` for `None`.
-fn take_or_none(o: &mut Options, key: &str, d: Option<f64>) -> Result<Option<f64>, SolverError> {
-    let v = o.take(key, d.map_or("none".to_string(), |c| c.to_string()))?;
-    match v.as_str() {
-        "none" => Ok(None),
-        v => v
-            .parse()
-            .map(Some)
-            .map_err(|_| SolverError::setting(key, format!("'{v}': expected none or a number"))),
+    /// Shows the optimiser's settings to `v` (see [`crate::Settings::visit`]).
+    pub fn visit<V: Visitor>(&mut self, v: &mut V) -> Result<(), SolverError> {
+        use Rule::*;
+        v.field("learning_rate", &mut self.learning_rate, Positive, "AdamW learning rate")?;
+        v.field("beta1", &mut self.beta1, Fraction, "AdamW first-moment decay")?;
+        v.field("beta2", &mut self.beta2, Fraction, "AdamW second-moment decay")?;
+        v.field("weight_decay", &mut self.weight_decay, NonNegative, "AdamW weight decay")?;
+        v.field("clip", &mut self.clip, Positive, "largest global gradient norm (larger gradients are scaled down to it); none: no clipping")?;
+        v.field(
+            "ema",
+            &mut self.ema_decay,
+            Fraction,
+            "decay of the moving average of the weights used at inference",
+        )?;
+        v.field("time_budget", &mut self.time_budget, Positive, "seconds after which training stops early (the fit notes say after how many steps); none: run every step")
     }
 }
 
@@ -130,8 +79,8 @@ impl Trainer {
             name: name.to_string(),
             opt: AdamW::new(list.clone(), params)?,
             vars: list,
-            clip: s.clip,
-            time_budget: s.time_budget,
+            clip: s.clip.get(),
+            time_budget: s.time_budget.get(),
             ema: Ema::new(vars, s.ema_decay)?,
             step: 0,
             clipped: 0,

@@ -21,47 +21,23 @@ pub use solve::{MAX_STAGES, SolveOutcome};
 
 use std::time::Instant;
 
-use crate::{Eps, FitData, FitReport, FittedPlan, Options, Solver, SolverError};
+use crate::{Algorithm, Configured, Eps, FitData, FitReport, FittedPlan, SolverError};
 
-/// The Sinkhorn solver with validated settings.
-#[derive(Clone, Debug)]
-pub struct Sinkhorn {
-    settings: SinkhornSettings,
-}
+/// The Sinkhorn solver: its settings, validated.
+pub type Sinkhorn = Configured<SinkhornSettings>;
 
-impl Sinkhorn {
-    /// Validates the settings once; a refused value names itself.
-    pub fn new(settings: SinkhornSettings) -> Result<Self, SolverError> {
-        settings.validate()?;
-        Ok(Sinkhorn { settings })
-    }
-
-    /// The validated settings.
-    pub fn settings(&self) -> &SinkhornSettings {
-        &self.settings
-    }
-
+impl Configured<SinkhornSettings> {
     /// Solves for the potentials and returns them with the run's statistics, without building a
     /// plan (what the benchmarks time).
     pub fn solve(&self, data: &FitData, eps: Eps) -> Result<SolveOutcome, SolverError> {
         data.check()?;
-        solve::run(&self.settings, data.source, data.target, eps.get())
+        solve::run(self.settings(), data.source, data.target, eps.get())
     }
 }
 
-/// Builds Sinkhorn from `key=value` options (see [`SinkhornSettings::from_options`]).
-pub fn factory(options: Options) -> Result<Box<dyn Solver>, SolverError> {
-    Ok(Box::new(Sinkhorn::new(SinkhornSettings::from_options(options)?)?))
-}
-
-impl Solver for Sinkhorn {
-    fn name(&self) -> &str {
-        "sinkhorn"
-    }
-
-    fn settings(&self) -> Vec<(String, String)> {
-        self.settings.describe()
-    }
+impl Algorithm for SinkhornSettings {
+    const NAME: &'static str = "sinkhorn";
+    const SUMMARY: &'static str = "discrete log-domain Sinkhorn (docs/design.md §3.4)";
 
     fn fit(
         &self,
@@ -70,7 +46,8 @@ impl Solver for Sinkhorn {
         _seed: u64,
     ) -> Result<Box<dyn FittedPlan>, SolverError> {
         let start = Instant::now();
-        let outcome = self.solve(data, eps)?;
+        data.check()?;
+        let outcome = solve::run(self, data.source, data.target, eps.get())?;
         let mut notes = vec![
             format!("eps stages: {}", outcome.stages),
             format!("solve seconds: {:.3}", start.elapsed().as_secs_f64()),

@@ -172,14 +172,10 @@ pub(crate) fn run(
     eps: f64,
 ) -> Result<SolveOutcome, SolverError> {
     let shift = common_centre(x, y);
-    let mut backend: Box<dyn SoftMin> = match (&s.backend, s.precision) {
-        (Backend::Fused, Precision::F64) => {
-            Box::new(FusedSoftMin::<f64>::new(x, y, &shift, s.cost_cache_mib))
-        }
-        (Backend::Fused, Precision::F32) => {
-            Box::new(FusedSoftMin::<f32>::new(x, y, &shift, s.cost_cache_mib))
-        }
-        (Backend::Tensor { device }, p) => Box::new(TensorSoftMin::new(x, y, &shift, device, p)?),
+    let mut backend: Box<dyn SoftMin> = match (s.resolved_backend(), s.precision) {
+        (Backend::Tensor, p) => Box::new(TensorSoftMin::new(x, y, &shift, &s.device, p)?),
+        (_, Precision::F64) => Box::new(FusedSoftMin::<f64>::new(x, y, &shift, s.cost_cache_mib)),
+        (_, Precision::F32) => Box::new(FusedSoftMin::<f32>::new(x, y, &shift, s.cost_cache_mib)),
     };
     let schedule = eps_schedule(s, x, y, &shift, eps)?;
     let mut outcome = iterate(s, backend.as_mut(), x.len(), y.len(), &schedule.stages)?;

@@ -6,10 +6,9 @@ use std::path::Path;
 use candle_core::{DType, Device};
 
 use super::VarEotSettings;
-use super::train::Trained;
 use crate::neural::parse_widths;
-use crate::neural::{Checkpoint, Mlp, MlpShape, QuadraticBase};
-use crate::{FitReport, SolverError};
+use crate::neural::{Checkpoint, Mlp, MlpShape, Networks, QuadraticBase};
+use crate::{FitReport, Settings, SolverError};
 
 const FORMAT: &str = "eot-suite vareot 1";
 /// The potential's fixed quadratic, when it has one (absent from older files: none).
@@ -20,14 +19,16 @@ const BASE_PRECISION: &str = "f.base.precision";
 pub(super) fn save(
     path: &Path,
     s: &VarEotSettings,
-    t: &Trained,
+    t: &Networks,
     dim: usize,
     eps: f64,
     seed: u64,
 ) -> Result<(), SolverError> {
     let mut tensors = std::collections::HashMap::new();
     let shape = s.shape(dim);
-    for (prefix, net) in [("f", &t.f), ("xi", &t.xi)] {
+    let xi =
+        t.xi.as_ref().ok_or_else(|| SolverError::Input("VarEOT networks without xi".into()))?;
+    for (prefix, net) in [("f", &t.f), ("xi", xi)] {
         for (name, tensor) in shape.names(prefix).into_iter().zip(net.weights()) {
             tensors.insert(name, tensor.clone());
         }
@@ -50,7 +51,7 @@ pub(super) fn load(
     dim: usize,
     eps: f64,
     device: &Device,
-) -> Result<(Mlp, Mlp, FitReport), SolverError> {
+) -> Result<Networks, SolverError> {
     let c = Checkpoint::load(path, device)?;
     let wrong = |what: String| SolverError::Input(format!("checkpoint {}: {what}", path.display()));
     if c.get("format")? != FORMAT {
@@ -87,5 +88,6 @@ pub(super) fn load(
         c.get("seed")?,
         c.get("steps")?
     );
-    Ok((f, xi, FitReport { iterations: 0, converged: true, final_error: None, notes: vec![note] }))
+    let report = FitReport { iterations: 0, converged: true, final_error: None, notes: vec![note] };
+    Ok(Networks { f, xi: Some(xi), report })
 }

@@ -9,47 +9,26 @@
 //! (stratified: still unbiased with the mixture density in the weight). `g` is one of
 //! [`TargetProposal`]'s Gaussians, both built from the training samples' first two moments.
 
-use std::str::FromStr;
-
 use eot_datasets::{Gaussian, GaussianPair, Moments, Points, SuiteRng, log_sum_exp};
 use nalgebra::{DMatrix, DVector};
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::SolverError;
 
-/// The Gaussian `g(y|x)` the target part of the proposals is drawn from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TargetProposal {
-    /// `N(m, C)`, the target's moment-matched Gaussian, the same for every `x`.
-    Marginal,
-    /// `N(m + M (x - a), S)`: the conditional of the exact EOT plan between the moment-matched
-    /// Gaussians `N(a, A)` of the source and `N(m, C)` of the target (DESIGN §4.1). It lands
-    /// where `pi(.|x)` lives rather than anywhere on the target: at large eps it tends to
-    /// `N(m, C)`, at small eps to a narrow Gaussian around the Gaussian OT map of `x`. It is
-    /// wider than the conditional of a multimodal target (its `S` holds the spread between the
-    /// modes), which is what importance sampling needs: a proposal narrower than the integrand
-    /// in some direction gives weights of unbounded variance.
-    Plan,
-}
-
-impl TargetProposal {
-    /// The option value that names it.
-    pub fn name(self) -> &'static str {
-        match self {
-            TargetProposal::Marginal => "marginal",
-            TargetProposal::Plan => "plan",
-        }
-    }
-}
-
-impl FromStr for TargetProposal {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "marginal" => Ok(TargetProposal::Marginal),
-            "plan" => Ok(TargetProposal::Plan),
-            _ => Err("expected marginal or plan".into()),
-        }
+crate::choice! {
+    /// The Gaussian `g(y|x)` the target part of the proposals is drawn from.
+    pub enum TargetProposal {
+        /// `N(m, C)`, the target's moment-matched Gaussian, the same for every `x`.
+        Marginal = "marginal",
+        /// `N(m + M (x - a), S)`: the conditional of the exact EOT plan between the
+        /// moment-matched Gaussians `N(a, A)` of the source and `N(m, C)` of the target
+        /// (docs/design.md §4.1). It lands where `pi(.|x)` lives rather than anywhere on the
+        /// target: at large eps it tends to `N(m, C)`, at small eps to a narrow Gaussian around
+        /// the Gaussian OT map of `x`. It is wider than the conditional of a multimodal target
+        /// (its `S` holds the spread between the modes), which is what importance sampling
+        /// needs: a proposal narrower than the integrand in some direction gives weights of
+        /// unbounded variance.
+        Plan = "plan",
     }
 }
 

@@ -1,20 +1,13 @@
-//! The VarEOT objective and its training loop (DESIGN §3.1).
+//! The VarEOT objective and its training loop (docs/design.md §3.1).
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarMap;
 use eot_datasets::{Points, SuiteRng, substream};
 
-use super::VarEotSettings;
 use super::proposal::{Proposal, ProposalSettings, ridged_gaussian};
-use crate::neural::{Mlp, QuadraticBase, Trainer};
-use crate::{FitData, FitReport, SolverError, minibatch};
-
-/// The trained networks (EMA weights) and how training went.
-pub(crate) struct Trained {
-    pub f: Mlp,
-    pub xi: Mlp,
-    pub report: FitReport,
-}
+use super::settings::{Base, VarEotSettings};
+use crate::neural::{Mlp, Networks, QuadraticBase, Trainer, Training};
+use crate::{FitData, SolverError, minibatch};
 
 /// One training step's data, float32 on the training device except `log_w` (float64).
 pub(crate) struct Batch {
@@ -71,24 +64,9 @@ fn gaussian_base(target: &Points, eps: f64, device: &Device) -> Result<Quadratic
     })
 }
 
-/// Trains both networks from fresh weights.
-pub(crate) fn train(
-    s: &VarEotSettings,
-    data: &FitData,
-    eps: f64,
-    seed: u64,
-    device: &Device,
-) -> Result<Trained, SolverError> {
-    let mut t = VarEotTraining::new(s, data, eps, seed, device)?;
-    while t.trainer.keep_going(s.steps) {
-        t.step()?;
-    }
-    t.finish()
-}
-
 /// VarEOT's training between two steps: both networks, the optimiser, the proposal mixture and
 /// the random stream, exactly as [`super::VarEotSolver::fit_plan`] trains them (it runs
-/// [`VarEotTraining::step`] until `steps` are done or the time budget is spent). Public so that a
+/// [`Training::step`] until `steps` are done or the time budget is spent). Public so that a
 /// caller can run and time single steps (`bench/benches/neural_train.rs`); built by
 /// [`super::VarEotSolver::start_training`].
 pub struct VarEotTraining<'a> {
@@ -120,9 +98,9 @@ impl<'a> VarEotTraining<'a> {
         let shape = s.shape(dim);
         let mut rng = substream(seed, 0x7661);
         let vars = VarMap::new();
-        let base = match s.gaussian_base {
-            true => Some(gaussian_base(data.target, eps, device)?),
-            false => None,
+        let base = match s.base {
+            Base::Gaussian => Some(gaussian_base(data.target, eps, device)?),
+            Base::None => None,
         };
         let f = Mlp::init(&shape, "f", &vars, &mut rng, device)?.with_base(base);
         let xi = Mlp::init(&shape, "xi", &vars, &mut rng, device)?;
@@ -146,10 +124,21 @@ impl<'a> VarEotTraining<'a> {
         })
     }
 
+    /// Steps taken so far.
+    pub fn steps_taken(&self) -> usize {
+        self.trainer.steps_taken()
+    }
+}
+
+impl Training for VarEotTraining<'_> {
+    fn trainer(&self) -> &Trainer {
+        &self.trainer
+    }
+
     /// One training step: a mini-batch and its K proposals per source point, the loss, one
     /// optimiser and EMA update. Returns the mini-batch loss. Runs even past the settings'
     /// `steps` or time budget (those stop `fit`'s loop, not a step).
-    pub fn step(&mut self) -> Result<f64, SolverError> {
+    fn step(&mut self) -> Result<f64, SolverError> {
         let (s, device) = (self.s, &self.device);
         if s.lr_decay {
             let factor = crate::schedule::half_cosine(self.trainer.steps_taken(), s.steps);
@@ -172,13 +161,8 @@ impl<'a> VarEotTraining<'a> {
         Ok(self.last)
     }
 
-    /// Steps taken so far.
-    pub fn steps_taken(&self) -> usize {
-        self.trainer.steps_taken()
-    }
-
     /// The EMA networks and the fit report.
-    pub(crate) fn finish(self) -> Result<Trained, SolverError> {
+    fn finish(self) -> Result<Networks, SolverError> {
         let s = self.s;
         let shape = s.shape(self.dim);
         let ema = self.trainer.ema().tensors();
@@ -195,9 +179,9 @@ impl<'a> VarEotTraining<'a> {
             ],
         );
         let base = self.f.base().cloned();
-        Ok(Trained {
+        Ok(Networks {
             f: Mlp::from_tensors(&shape, "f", &ema, &self.device)?.with_base(base),
-            xi: Mlp::from_tensors(&shape, "xi", &ema, &self.device)?,
+            xi: Some(Mlp::from_tensors(&shape, "xi", &ema, &self.device)?),
             report,
         })
     }

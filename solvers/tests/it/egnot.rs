@@ -3,6 +3,7 @@
 
 use crate::common::cbw2;
 use eot_datasets::{BenchmarkPair, GmmPair, GmmPairSettings, substream};
+use eot_solvers::Algorithm as _;
 use eot_solvers::egnot::{EgnotSettings, EgnotSolver};
 use eot_solvers::{Eps, Exactness, FitData, FittedPlan, Options};
 

@@ -3,7 +3,7 @@
 //! consistent with the training potentials.
 
 use eot_datasets::{BenchmarkPair, GaussianPair, Points, seeded_rng, substream};
-use eot_solvers::sinkhorn::{Precision, Sinkhorn, SinkhornSettings, factory};
+use eot_solvers::sinkhorn::{Precision, Sinkhorn, SinkhornSettings};
 use eot_solvers::{Eps, FitData, Options, Solver, SolverError};
 
 fn clouds(d: usize, n: usize) -> (Points, Points) {
@@ -13,7 +13,7 @@ fn clouds(d: usize, n: usize) -> (Points, Points) {
 
 #[test]
 fn refuses_bad_settings_by_name() {
-    let refused = |o: Options, name: &str| match factory(o) {
+    let refused = |o: Options, name: &str| match Sinkhorn::factory(o) {
         Err(SolverError::Setting { name: n, .. }) => assert!(n.contains(name), "{n} vs {name}"),
         Err(e) => panic!("wrong error {e}"),
         Ok(_) => panic!("{name} accepted"),

@@ -97,5 +97,5 @@ fn fused_kernel_matches_pot() {
 
 #[test]
 fn candle_tensor_path_matches_pot() {
-    check(Backend::Tensor { device: "cpu".into() });
+    check(Backend::Tensor);
 }

@@ -4,13 +4,14 @@
 //! and must fail the same threshold, so the test can tell a trained solver from a wrong one.
 
 use crate::common::cbw2;
+use eot_solvers::Algorithm as _;
 use std::collections::HashMap;
 
 use candle_core::{DType, Device, Tensor};
 use eot_datasets::{BenchmarkPair, GmmPair, GmmPairSettings, Moments, Points, substream};
 use eot_solvers::neural::{Activation, InferenceSettings, Mlp, MlpShape};
-use eot_solvers::vareot::{VarEotSettings, VarEotSolver};
-use eot_solvers::{Eps, Exactness, FitData, FittedPlan, Options, Registry};
+use eot_solvers::vareot::{Base, VarEotSettings, VarEotSolver};
+use eot_solvers::{Eps, Exactness, FitData, FittedPlan, Limit, Options, Registry};
 
 /// The small configuration the tests train (CPU seconds, not minutes).
 fn small(sampler: &str) -> VarEotSettings {
@@ -161,9 +162,9 @@ fn a_gaussian_base_bounds_the_potential_and_survives_a_checkpoint() {
     let far = Points::new(vec![60.0, -60.0, 0.0, 0.0], 2, 2).unwrap();
     let mut settings = small("snis");
     settings.steps = 20;
-    settings.gaussian_base = false;
+    settings.base = Base::None;
     let plain = fit(settings.clone(), &pair, 1.0).potential(&far).unwrap();
-    settings.gaussian_base = true;
+    settings.base = Base::Gaussian;
     settings.save = Some(path.clone());
     let based = fit(settings, &pair, 1.0).potential(&far).unwrap();
     // The target's variance per axis is of order 1: the base alone is about -eps |y|^2 / 2.
@@ -226,7 +227,7 @@ fn fit_small_cell(
 fn a_diverging_run_stops_with_a_message() {
     let mut settings = small("snis");
     settings.trainer.learning_rate = 1e3;
-    settings.trainer.clip = None;
+    settings.trainer.clip = Limit::None;
     settings.clamp = 700.0;
     let err = fit_small_cell(settings, 0.1).err().expect("lr 1000 without clipping must diverge");
     assert!(err.to_string().contains("diverged"), "{err}");
@@ -264,7 +265,7 @@ fn mala_is_unbiased_where_unadjusted_langevin_is_not() {
 fn a_time_budget_stops_training_early_and_says_so() {
     let mut settings = small("snis");
     settings.steps = 1_000_000;
-    settings.trainer.time_budget = Some(0.5);
+    settings.trainer.time_budget = Limit::Value(0.5);
     let plan = fit_small_cell(settings, 1.0).unwrap();
     let report = plan.report();
     assert!(report.iterations > 0 && report.iterations < 1_000_000, "{report:?}");
