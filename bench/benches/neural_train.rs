@@ -5,7 +5,7 @@
 //! step of a run that keeps training (the cost of a step does not depend on the weights).
 //!
 //! - VarEOT at its defaults (D -> 256 -> 256 -> 256 -> 1 SiLU, batch 128, K 64), D = 2 and 64,
-//!   and at the authors' sizes (batch 256, K 256) at D = 64, as in the README's PyTorch table.
+//!   and at the authors' sizes (batch 256, K 256) at D = 64, as in the PyTorch table of docs/performance.md.
 //! - EgNOT at its defaults (batch 128, 100 Langevin steps per training step), D = 2 and 64.
 
 use eot_solvers::Algorithm as _;

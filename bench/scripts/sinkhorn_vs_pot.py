@@ -4,7 +4,7 @@ Run from the repository root after `cargo build --release`:
     python3 bench/scripts/sinkhorn_vs_pot.py [--sizes 1000,4000,8000] [--dims 2,64] [--eps 1,0.1]
 
 POT: ot.sinkhorn(a, b, M, reg, method='sinkhorn_log', stopThr=1e-6) with M = |x-y|^2/2, so its
-reg equals our eps (DESIGN §1). Ours: `eot solve --solver sinkhorn` with its defaults (f64,
+reg equals our eps (docs/design.md §1). Ours: `eot solve --solver sinkhorn` with its defaults (f64,
 tolerance 1e-6 on |P^T 1 - b|_2 checked every 10 iterations, eps-scaling on). Also reported: the
 rate of numpy's vectorised exp on this machine, measured in the same run, and the "exp bound" of
 one of our iterations (2 n m exps at that rate times the threads used).

@@ -18,6 +18,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::CellResult;
+use crate::columns::{BW2_UVP, CBW2_UVP};
 
 /// How far a run may drift from the baseline before the check fails.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -49,27 +50,44 @@ pub const TOLERANCE: Tolerance = Tolerance {
 /// What a run must share with the baseline to be compared cell by cell.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Grid {
+    /// The solvers of the run.
     pub solvers: Vec<String>,
+    /// Its datasets.
     pub datasets: Vec<String>,
+    /// Its dimensions D.
     pub dims: Vec<usize>,
+    /// Its regularisers.
     pub eps: Vec<f64>,
+    /// Its run seeds.
     pub seeds: Vec<u64>,
+    /// Training points per side.
     pub n: usize,
+    /// Test points of cBW2-UVP.
     pub queries: usize,
+    /// Draws per test point.
     pub samples: usize,
+    /// Held-out points.
     pub eval: usize,
 }
 
 /// One cell's recorded figures.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BaselineCell {
+    /// Solver name.
     pub solver: String,
+    /// Dataset name.
     pub dataset: String,
+    /// Dimension D.
     pub dim: usize,
+    /// Regulariser.
     pub eps: f64,
+    /// Run seed.
     pub seed: u64,
+    /// cBW2-UVP in percent (`None` without ground truth or after a divergence).
     pub cbw2_uvp: Option<f64>,
+    /// BW2-UVP in percent of the pushed-forward source.
     pub bw2_uvp: Option<f64>,
+    /// Seconds of the fit.
     pub fit_seconds: f64,
     /// `fit_seconds / reference_seconds`.
     pub speed_ratio: f64,
@@ -80,22 +98,30 @@ pub struct BaselineCell {
 pub struct Baseline {
     /// The command that reproduces it.
     pub command: String,
+    /// The commit the baseline was recorded at.
     pub commit: String,
+    /// The grid it covers (a checked run must have the same).
     pub grid: Grid,
+    /// How much worse a checked run may be.
     pub tolerance: Tolerance,
     /// The reference kernel's time in the run that made the baseline.
     pub reference_seconds: f64,
+    /// One entry per cell, in grid order.
     pub cells: Vec<BaselineCell>,
 }
 
 /// One figure that regressed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Regression {
+    /// The cell, as `solver dataset D= eps= seed=`.
     pub cell: String,
+    /// The figure that regressed (a column name, or the speed ratio).
     pub figure: &'static str,
+    /// Its value in the baseline.
     pub baseline: f64,
     /// `None` when the run has no value (diverged cell).
     pub now: Option<f64>,
+    /// The worst value the tolerance allows.
     pub limit: f64,
 }
 
@@ -178,7 +204,7 @@ impl Baseline {
                 })
                 .with_context(|| format!("the run has no cell {name} (the baseline has)"))?;
             for (figure, base, now) in
-                [("cBW2-UVP %", b.cbw2_uvp, r.cbw2_uvp), ("BW2-UVP %", b.bw2_uvp, r.bw2_uvp)]
+                [(CBW2_UVP, b.cbw2_uvp, r.cbw2_uvp), (BW2_UVP, b.bw2_uvp, r.bw2_uvp)]
             {
                 let Some(base) = base else { continue };
                 let limit = base * (1.0 + tol.quality_relative) + tol.quality_absolute;

@@ -1,16 +1,19 @@
-//! One cell of the comparison: sample, fit, score against the exact plan.
+//! One cell of the comparison, synthetic or real: its data, the fit, the scores.
 
 use std::time::Instant;
 
-use anyhow::{Context, Result};
-use eot_datasets::{
-    BenchmarkPair, GroundTruth, Moments, Points, SuiteRng, pair_by_name, substream,
-};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow};
+use eot_datasets::{BenchmarkPair, GroundTruth, Moments, Points, SuiteRng, substream};
 use eot_metrics::{bw2_uvp, cbw2_uvp};
+use eot_reports::image_grid::ImageRow;
 use eot_solvers::{Eps, FitData, FittedPlan, Options, Registry, SolverError};
 
 use crate::memory;
 use crate::sample_metrics::{MetricSet, columns};
+use crate::task::Task;
+use crate::tasks::{FigureSize, Prepared, figure_row, real_columns, subsample};
 
 /// Seed of the fixed test points: the same for every run seed, as in the benchmark protocol.
 const TEST_SEED: u64 = 0x7e57;
@@ -31,11 +34,17 @@ pub struct EvalSizes {
 /// What to run.
 #[derive(Clone, Debug)]
 pub struct CellSpec {
+    /// Solver name (a registry entry).
     pub solver: String,
+    /// Dataset name (see [`crate::Task`]).
     pub dataset: String,
+    /// Dimension D.
     pub dim: usize,
+    /// Regulariser (cost `|x-y|^2/2`).
     pub eps: f64,
+    /// Run seed: training samples and solver randomness.
     pub seed: u64,
+    /// Sample sizes.
     pub sizes: EvalSizes,
 }
 
@@ -62,15 +71,23 @@ pub fn compact(v: f64) -> String {
 /// What came out. `None` where a figure does not exist for the cell (no ground truth).
 #[derive(Clone, Debug)]
 pub struct CellResult {
+    /// The cell (its `sizes.train`: the training points per side actually used).
     pub spec: CellSpec,
+    /// cBW2-UVP in percent against the exact plan.
     pub cbw2_uvp: Option<f64>,
+    /// BW2-UVP in percent of the pushed-forward held-out source.
     pub bw2_uvp: Option<f64>,
+    /// Seconds of the fit.
     pub fit_seconds: f64,
+    /// Peak resident memory during the fit (`None` where the OS does not say).
     pub peak_mib: Option<f64>,
+    /// Iterations or training steps.
     pub iterations: usize,
+    /// Whether the fit says it converged.
     pub converged: bool,
     /// `None` when the fit diverged.
     pub dual_value: Option<f64>,
+    /// Every setting of the solver, as `(key, value)`.
     pub settings: Vec<(String, String)>,
     /// The sample-metric columns asked for (`compare --metrics`), in order; empty by default.
     pub metrics: Vec<(String, Option<f64>)>,
@@ -103,65 +120,184 @@ pub fn is_divergence(e: &anyhow::Error) -> bool {
     e.chain().any(|c| matches!(c.downcast_ref::<SolverError>(), Some(SolverError::Diverged(_))))
 }
 
-/// Samples the pair, fits the solver and scores it (no sample-metric columns).
-pub fn run_cell(registry: &Registry, spec: &CellSpec, options: Options) -> Result<CellResult> {
-    run_cell_with_metrics(registry, spec, options, &MetricSet::none())
+/// How a cell is scored beyond its fit: the sample-metric columns (`compare --metrics`) and,
+/// for image tasks, the size of its figure row (`None`: no figure).
+#[derive(Clone, Debug)]
+pub struct Scoring {
+    /// The sample-metric columns and their sizes.
+    pub metrics: MetricSet,
+    /// The image tasks' figure rows (`None`: none drawn).
+    pub figure: Option<FigureSize>,
 }
 
-/// [`run_cell`] plus the sample metrics of `metrics`, computed on the first `metrics.points`
-/// held-out points: the source pushed forward by one draw of the plan each, against the
-/// held-out target sample (the same fixed points for every solver and seed).
+impl Scoring {
+    /// No sample metrics, no figure: the ground-truth figures and the dual value only.
+    pub fn none() -> Self {
+        Scoring { metrics: MetricSet::none(), figure: None }
+    }
+}
+
+/// What a cell gives: its table row, and for an image task one figure row of decoded draws.
+pub struct CellOutcome {
+    /// The table row.
+    pub result: CellResult,
+    /// Decoded draws of an image task's plan.
+    pub figure_row: Option<ImageRow>,
+}
+
+/// Runs one cell with no sample-metric columns and no figure (see [`run_scored_cell`]).
+pub fn run_cell(registry: &Registry, spec: &CellSpec, options: Options) -> Result<CellResult> {
+    Ok(run_scored_cell(registry, spec, options, &Scoring::none())?.result)
+}
+
+/// [`run_cell`] with the sample-metric columns of `metrics`.
 pub fn run_cell_with_metrics(
     registry: &Registry,
     spec: &CellSpec,
     options: Options,
     metrics: &MetricSet,
 ) -> Result<CellResult> {
+    let scoring = Scoring { metrics: metrics.clone(), figure: None };
+    Ok(run_scored_cell(registry, spec, options, &scoring)?.result)
+}
+
+/// Runs one cell, synthetic or real: the task's training data, the fit (timed, with its peak
+/// memory), the dual value on held-out points, then the scores — against the exact plan where
+/// the task has one, by sample metrics on held-out points otherwise.
+pub fn run_scored_cell(
+    registry: &Registry,
+    spec: &CellSpec,
+    options: Options,
+    scoring: &Scoring,
+) -> Result<CellOutcome> {
+    let task = Task::by_name(&spec.dataset)?;
     let solver = registry.build(&spec.solver, options)?;
-    let pair = pair_by_name(&spec.dataset, spec.dim, spec.eps)?;
-    let sizes = spec.sizes;
-    let source = pair.sample_source(sizes.train, &mut substream(spec.seed, 1));
-    let target = pair.sample_target(sizes.train, &mut substream(spec.seed, 2));
     let eps = Eps::new(spec.eps)?;
+    let inputs = Inputs::new(&task, spec)?;
+    let (source, target) = inputs.training();
 
     memory::reset_peak();
     let start = Instant::now();
-    let data = FitData { source: &source, target: &target, sampler: Some(pair.as_ref()) };
+    let data = FitData { source, target, sampler: inputs.sampler() };
     let plan =
         solver.fit(&data, eps, spec.seed).with_context(|| format!("fitting {}", spec.label()))?;
     let fit_seconds = start.elapsed().as_secs_f64();
     let peak_mib = memory::peak_mib();
 
-    let held_x = pair.sample_source(sizes.eval, &mut substream(TEST_SEED, 5));
-    let held_y = pair.sample_target(sizes.eval, &mut substream(TEST_SEED, 6));
+    let (held_x, held_y) = inputs.held_out();
     let dual_value = plan.dual_value(&held_x, &held_y)?.value;
-    let (cbw2, bw2) = match pair.ground_truth() {
-        Some(truth) => {
-            let (c, b) = score(pair.as_ref(), truth, plan.as_ref(), spec)?;
-            (Some(c), Some(b))
-        }
-        None => (None, None),
-    };
-    let metrics = if metrics.names.is_empty() {
-        Vec::new()
-    } else {
-        sample_metrics(plan.as_ref(), &held_x, &held_y, metrics, spec.seed)
-            .with_context(|| format!("sample metrics of {} on {}", spec.solver, spec.dataset))?
-    };
+    let scores = inputs
+        .score(plan.as_ref(), spec, scoring)
+        .with_context(|| format!("scoring {}", spec.label()))?;
     let report = plan.report();
-    Ok(CellResult {
-        spec: spec.clone(),
-        cbw2_uvp: cbw2,
-        bw2_uvp: bw2,
-        fit_seconds,
-        peak_mib,
-        iterations: report.iterations,
-        converged: report.converged,
-        dual_value: Some(dual_value),
-        settings: solver.settings(),
-        metrics,
-        notes: report.notes.clone(),
+    let mut spec = spec.clone();
+    spec.sizes.train = source.len().min(target.len());
+    Ok(CellOutcome {
+        result: CellResult {
+            spec,
+            cbw2_uvp: scores.cbw2_uvp,
+            bw2_uvp: scores.bw2_uvp,
+            fit_seconds,
+            peak_mib,
+            iterations: report.iterations,
+            converged: report.converged,
+            dual_value: Some(dual_value),
+            settings: solver.settings(),
+            metrics: scores.metrics,
+            notes: report.notes.clone(),
+        },
+        figure_row: scores.figure_row,
     })
+}
+
+/// A cell's scores, before they join the fit's figures in its row.
+struct Scores {
+    cbw2_uvp: Option<f64>,
+    bw2_uvp: Option<f64>,
+    metrics: Vec<(String, Option<f64>)>,
+    figure_row: Option<ImageRow>,
+}
+
+/// The points a cell fits and scores on.
+enum Inputs {
+    /// Training samples of the pair drawn from the run seed, the pair for fresh mini-batches.
+    Synthetic { pair: Box<dyn BenchmarkPair>, source: Points, target: Points, eval: usize },
+    /// At most `train` points a side of the task's training split, drawn from the run seed.
+    Real { data: Arc<Prepared>, source: Points, target: Points },
+}
+
+impl Inputs {
+    fn new(task: &Task, spec: &CellSpec) -> Result<Self> {
+        let n = spec.sizes.train;
+        if let Some(pair) = task.pair(spec.dim, spec.eps)? {
+            let source = pair.sample_source(n, &mut substream(spec.seed, 1));
+            let target = pair.sample_target(n, &mut substream(spec.seed, 2));
+            return Ok(Inputs::Synthetic { pair, source, target, eval: spec.sizes.eval });
+        }
+        let data = task.prepared()?.ok_or_else(|| anyhow!("{}: no data", task.name()))?;
+        let source = subsample(&data.source_train, n, spec.seed, 1);
+        let target = subsample(&data.target_train, n, spec.seed, 2);
+        Ok(Inputs::Real { data, source, target })
+    }
+
+    fn training(&self) -> (&Points, &Points) {
+        match self {
+            Inputs::Synthetic { source, target, .. } | Inputs::Real { source, target, .. } => {
+                (source, target)
+            }
+        }
+    }
+
+    fn sampler(&self) -> Option<&dyn BenchmarkPair> {
+        match self {
+            Inputs::Synthetic { pair, .. } => Some(pair.as_ref()),
+            Inputs::Real { .. } => None,
+        }
+    }
+
+    /// Held-out source and target points of the dual value, the same for every solver and seed.
+    fn held_out(&self) -> (Points, Points) {
+        match self {
+            Inputs::Synthetic { pair, eval, .. } => (
+                pair.sample_source(*eval, &mut substream(TEST_SEED, 5)),
+                pair.sample_target(*eval, &mut substream(TEST_SEED, 6)),
+            ),
+            Inputs::Real { data, .. } => {
+                let n = data.source_test.len().min(data.target_test.len());
+                (data.source_test.head(n), data.target_test.head(n))
+            }
+        }
+    }
+
+    fn score(&self, plan: &dyn FittedPlan, spec: &CellSpec, scoring: &Scoring) -> Result<Scores> {
+        let set = &scoring.metrics;
+        match self {
+            Inputs::Synthetic { pair, .. } => {
+                let (cbw2_uvp, bw2_uvp) = match pair.ground_truth() {
+                    Some(truth) => {
+                        let (c, b) = score(pair.as_ref(), truth, plan, spec)?;
+                        (Some(c), Some(b))
+                    }
+                    None => (None, None),
+                };
+                let metrics = if set.names.is_empty() {
+                    Vec::new()
+                } else {
+                    let (held_x, held_y) = self.held_out();
+                    sample_metrics(plan, &held_x, &held_y, set, spec.seed)?
+                };
+                Ok(Scores { cbw2_uvp, bw2_uvp, metrics, figure_row: None })
+            }
+            Inputs::Real { data, target, .. } => {
+                let metrics = real_columns(data, plan, set, spec.seed, target)?;
+                let figure_row = match scoring.figure {
+                    Some(size) => figure_row(data, plan, spec, size)?,
+                    None => None,
+                };
+                Ok(Scores { cbw2_uvp: None, bw2_uvp: None, metrics, figure_row })
+            }
+        }
+    }
 }
 
 /// The metric columns on the first `set.points` held-out points (seeded by the run seed).

@@ -3,6 +3,8 @@
 
 pub mod baseline;
 pub mod cell;
+pub mod columns;
+pub mod compare;
 pub mod memory;
 pub mod outputs;
 pub mod progress;
@@ -14,6 +16,11 @@ pub mod sample_metrics;
 pub mod shard;
 pub mod solver_opts;
 pub mod table;
+pub mod task;
 pub mod tasks;
 
-pub use cell::{CellResult, CellSpec, EvalSizes, is_divergence, run_cell, run_cell_with_metrics};
+pub use cell::{
+    CellOutcome, CellResult, CellSpec, EvalSizes, Scoring, is_divergence, run_cell,
+    run_cell_with_metrics, run_scored_cell,
+};
+pub use task::Task;

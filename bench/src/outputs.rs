@@ -12,11 +12,14 @@ use eot_reports::frame::{number_column, text_column, write_csv, write_parquet};
 use eot_reports::summary::{Better, summarise};
 use polars::prelude::DataFrame;
 
+use crate::columns::*;
+use crate::tasks::TARGET_CLASS;
+
 /// The summary tables: (column of the long table, heading, decimals).
 const SUMMARISED: [(&str, &str, usize); 3] = [
-    ("cBW2-UVP %", "cBW2-UVP % (lower is better)", 3),
-    ("BW2-UVP %", "BW2-UVP % of the pushed-forward source (lower is better)", 3),
-    ("fit s", "fit seconds (lower is better)", 2),
+    (CBW2_UVP, "cBW2-UVP % (lower is better)", 3),
+    (BW2_UVP, "BW2-UVP % of the pushed-forward source (lower is better)", 3),
+    (FIT_SECONDS, "fit seconds (lower is better)", 2),
 ];
 
 /// The sample-metric summaries of runs with a real task (no ground truth there): (column,
@@ -24,37 +27,32 @@ const SUMMARISED: [(&str, &str, usize); 3] = [
 /// translation that does not move scores best there, so no "best" marker fits it.
 const REAL_SUMMARISED: [(&str, &str, usize, Better); 4] = [
     (
-        "FID-proxy",
+        FID_PROXY,
         "FID-proxy, translated vs held-out target (image tasks: classifier features of decoded images; lower is better)",
         3,
         Better::Lower,
     ),
-    (
-        "target-class %",
-        "target-class % of the translated images (higher is better)",
-        1,
-        Better::Higher,
-    ),
-    (
-        "energy",
-        "energy distance, translated vs held-out target (lower is better)",
-        4,
-        Better::Lower,
-    ),
-    ("W2^2", "W2^2, translated vs held-out target (lower is better)", 3, Better::Lower),
+    (TARGET_CLASS, "target-class % of the translated images (higher is better)", 1, Better::Higher),
+    (ENERGY, "energy distance, translated vs held-out target (lower is better)", 4, Better::Lower),
+    (W2, "W2^2, translated vs held-out target (lower is better)", 3, Better::Lower),
 ];
 
 /// The README block `compare` rewrites, between these two lines.
 pub const README_START: &str = "<!-- compare:summary:start -->";
+/// The line that ends the README block.
 pub const README_END: &str = "<!-- compare:summary:end -->";
 
 /// The files of one run, beside `--out` (`compare.csv`): `compare.parquet`,
 /// `compare_summary.md`, `compare.provenance.txt`.
 #[derive(Clone, Debug)]
 pub struct OutputPaths {
+    /// The long table as CSV (`--out`).
     pub csv: PathBuf,
+    /// The long table as Parquet.
     pub parquet: PathBuf,
+    /// The summary tables (markdown).
     pub summary: PathBuf,
+    /// Seeds, settings and versions of the run.
     pub provenance: PathBuf,
 }
 
@@ -74,7 +72,7 @@ impl OutputPaths {
 /// The summary tables of the long table as markdown, one per summarised column present (a
 /// column with no value at all, e.g. cBW2-UVP on data without ground truth, is left out).
 pub fn summary_markdown(df: &DataFrame) -> Result<String> {
-    let real = text_column(df, "dataset")?.iter().any(|d| crate::tasks::task_by_name(d).is_some());
+    let real = text_column(df, DATASET)?.iter().any(|d| crate::task::is_real(d));
     let extra = if real { &REAL_SUMMARISED[..] } else { &[] };
     let columns =
         SUMMARISED.iter().map(|&(c, h, d)| (c, h, d, Better::Lower)).chain(extra.iter().cloned());
@@ -111,14 +109,14 @@ pub fn write_run(df: &mut DataFrame, paths: &OutputPaths, provenance: &str) -> R
 /// one panel per (dataset, D). Returns the PNG paths; none when no cell has a cBW2-UVP (data
 /// without ground truth). Points a log axis cannot show are counted and said.
 pub fn write_charts(df: &DataFrame, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
-    let metric = "cBW2-UVP %";
+    let metric = CBW2_UVP;
     let values = number_column(df, metric)?;
     if values.iter().all(Option::is_none) {
         return Ok(Vec::new());
     }
-    let (solver, dataset) = (text_column(df, "solver")?, text_column(df, "dataset")?);
+    let (solver, dataset) = (text_column(df, SOLVER)?, text_column(df, DATASET)?);
     let (dim, eps, seconds) =
-        (number_column(df, "D")?, number_column(df, "eps")?, number_column(df, "fit s")?);
+        (number_column(df, DIM)?, number_column(df, EPS)?, number_column(df, FIT_SECONDS)?);
     let points: Vec<ChartPoint> = (0..df.height())
         .map(|i| ChartPoint {
             solver: solver[i].clone(),

@@ -63,6 +63,7 @@ pub struct MetricSet {
     pub w2_max_points: usize,
     /// Queries and draws per query for the conditional diversity.
     pub diversity_queries: usize,
+    /// Draws per query for the diversity column.
     pub diversity_draws: usize,
     /// eps of the Sinkhorn divergence column (cost `|x-y|^2/2`).
     pub divergence_eps: f64,

@@ -11,7 +11,9 @@ use anyhow::{Context, Result, bail};
 /// One slice of a grid: the `index`-th (1-based) of `count`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shard {
+    /// This slice, 1-based.
     pub index: usize,
+    /// Slices in all.
     pub count: usize,
 }
 

@@ -3,6 +3,7 @@
 use eot_reports::{Table, Value};
 
 use crate::CellResult;
+use crate::columns::*;
 
 /// The long table of `compare`.
 pub fn results_table(results: &[CellResult]) -> anyhow::Result<Table> {
@@ -26,26 +27,26 @@ fn long_table(results: &[CellResult], index: Option<&[usize]>) -> anyhow::Result
         }
     }
     let base = [
-        "solver",
-        "dataset",
-        "D",
-        "eps",
-        "seed",
-        "n",
-        "cBW2-UVP %",
-        "BW2-UVP %",
-        "fit s",
-        "peak MiB",
-        "iterations",
-        "converged",
-        "dual (held-out)",
+        SOLVER,
+        DATASET,
+        DIM,
+        EPS,
+        SEED,
+        N,
+        CBW2_UVP,
+        BW2_UVP,
+        FIT_SECONDS,
+        PEAK_MIB,
+        ITERATIONS,
+        CONVERGED,
+        DUAL,
     ];
     let mut t = Table::new(
         index
-            .map(|_| "cell".to_string())
+            .map(|_| CELL.to_string())
             .into_iter()
             .chain(base.iter().map(|c| c.to_string()))
-            .chain(metric_names.iter().map(|n| metric_header(n))),
+            .chain(metric_names.iter().map(|n| metric_column(n).to_string())),
     );
     let opt = |v: Option<f64>, digits| v.map_or(Value::Missing, |x| Value::float(x, digits));
     for (i, r) in results.iter().enumerate() {
@@ -75,19 +76,4 @@ fn long_table(results: &[CellResult], index: Option<&[usize]>) -> anyhow::Result
         t.push(row)?;
     }
     Ok(t)
-}
-
-/// Column header of a sample metric, with its convention.
-fn metric_header(name: &str) -> String {
-    match name {
-        "w2" => "W2^2".into(),
-        "sliced-w2" => "SW2^2".into(),
-        "energy" => "energy".into(),
-        "fid-proxy" => "FID-proxy".into(),
-        "sinkhorn-div" => "Sinkhorn div".into(),
-        "cost" => "E c(x,y)".into(),
-        "lpips-proxy" => "LPIPS-proxy".into(),
-        "diversity" => "diversity".into(),
-        other => other.into(),
-    }
 }

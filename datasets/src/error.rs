@@ -8,7 +8,16 @@ pub enum DataError {
     Invalid(String),
     /// A point file that cannot be used; `row` and `column` are 1-based data positions when known.
     #[error("{}", file_message(path, row, column, message))]
-    File { path: PathBuf, row: Option<usize>, column: Option<usize>, message: String },
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based data row (not counting a CSV header), when known.
+        row: Option<usize>,
+        /// The 1-based column, when known.
+        column: Option<usize>,
+        /// What is wrong, and what to do.
+        message: String,
+    },
 }
 
 fn file_message(

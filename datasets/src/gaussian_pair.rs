@@ -6,7 +6,7 @@ use crate::{
     seeded_rng,
 };
 
-/// Gaussian -> Gaussian with the closed-form EOT plan (DESIGN §4.1; Janati et al. 2020).
+/// Gaussian -> Gaussian with the closed-form EOT plan (docs/design.md §4.1; Janati et al. 2020).
 ///
 /// For `p0 = N(a, A)`, `p1 = N(b, B)` and cost `|x-y|^2/2`, the optimal plan is Gaussian with
 /// cross-covariance `C = 1/2 A^{1/2} (4 A^{1/2} B A^{1/2} + eps^2 I)^{1/2} A^{-1/2} - eps/2 I`,
@@ -98,7 +98,7 @@ impl GaussianPair {
     }
 
     /// The optimal weak-dual value `L* = sup_f L(f)` with the Lebesgue reference measure of the
-    /// continuous solvers (DESIGN §2), in closed form.
+    /// continuous solvers (docs/design.md §2), in closed form.
     ///
     /// `L* = min_pi E_pi[c] + eps E_x E_{pi(.|x)} log pi(y|x)` (the dual of the weak problem with
     /// `-eps E_x H(pi(.|x))`), attained by the Gaussian plan: `E_pi[c] = (|a-b|^2 + tr A + tr B

@@ -9,7 +9,7 @@ use crate::{
     log_sum_exp, random_rotation, random_spd, seeded_rng,
 };
 
-/// How a Gaussian-mixture benchmark pair is built (DESIGN §4.2).
+/// How a Gaussian-mixture benchmark pair is built (docs/design.md §4.2).
 #[derive(Clone, Debug)]
 pub struct GmmPairSettings {
     /// Dimension D.
@@ -18,7 +18,9 @@ pub struct GmmPairSettings {
     pub eps: f64,
     /// Source components: equal weights, isotropic std `source_std`, centres `source_spacing` apart.
     pub source_components: usize,
+    /// Standard deviation of each source component (authors: 0.5).
     pub source_std: f64,
+    /// Distance between neighbouring source centres (authors: 2).
     pub source_spacing: f64,
     /// Components of the potential mixture `exp(f*/eps) ∝ sum_k p_k N(mu_k, Sigma_k)`.
     pub potential_components: usize,
@@ -101,7 +103,7 @@ impl GmmPair {
         Ok(GmmPair { settings: s.clone(), source, plan, target_moments: OnceLock::new() })
     }
 
-    /// The optimal potential written as LightSB's adjusted potential (DESIGN §3.3):
+    /// The optimal potential written as LightSB's adjusted potential (docs/design.md §3.3):
     /// `exp(f*(y)/eps - |y|^2/(2 eps)) ∝ sum_k alpha_k N(y | r_k, eps S_k)` with
     /// `eps S_k = (Sigma_k^{-1} + I/eps)^{-1}`, `r_k = eps S_k Sigma_k^{-1} mu_k` and
     /// `alpha_k ∝ p_k N(mu_k | 0, Sigma_k + eps I)` (the Gaussian integral of the product).

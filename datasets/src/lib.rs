@@ -1,7 +1,7 @@
 //! Data for the EOT suite: point sets, seeded samplers, benchmark pairs with exact ground truth,
 //! and loaders for the user's own point files.
 //!
-//! Conventions (see `shared/DESIGN.md` §1): cost `c(x, y) = |x - y|^2 / 2`, regulariser `eps > 0`.
+//! Conventions (docs/design.md §1): cost `c(x, y) = |x - y|^2 / 2`, regulariser `eps > 0`.
 //! Everything here is independent of any solver.
 
 mod degenerate;
@@ -30,20 +30,48 @@ pub use points::{MAX_ABS_COORDINATE, Points, coordinate_problem};
 pub use rng::{SuiteRng, seeded_rng, substream};
 pub use swiss_roll::SwissRollPair;
 
+/// The dimensions a synthetic pair exists in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PairDims {
+    /// Any D >= 1.
+    Any,
+    /// Only this D (the 2-D toys).
+    Only(usize),
+}
+
+impl PairDims {
+    /// Whether the pair exists in dimension `dim`.
+    pub fn contains(self, dim: usize) -> bool {
+        match self {
+            PairDims::Any => dim >= 1,
+            PairDims::Only(d) => dim == d,
+        }
+    }
+}
+
+/// The synthetic pairs by the name the command line uses, with the dimensions each exists in.
+pub const PAIRS: &[(&str, PairDims)] =
+    &[("gaussian", PairDims::Any), ("gmm", PairDims::Any), ("swiss-roll", PairDims::Only(2))];
+
+/// The dimensions the pair `name` exists in; `None` for a name that is not a synthetic pair.
+pub fn pair_dims(name: &str) -> Option<PairDims> {
+    PAIRS.iter().find(|(n, _)| *n == name).map(|(_, d)| *d)
+}
+
 /// Builds a benchmark pair by its name as used on the command line
 /// (`gaussian`, `gmm`, `swiss-roll`), for dimension `dim` and regulariser `eps`.
 pub fn pair_by_name(name: &str, dim: usize, eps: f64) -> Result<Box<dyn BenchmarkPair>, DataError> {
+    let known = || PAIRS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+    let dims = pair_dims(name).ok_or_else(|| {
+        DataError::Invalid(format!("unknown dataset '{name}' (known: {})", known()))
+    })?;
+    if !dims.contains(dim) {
+        return Err(DataError::Invalid(format!("{name} does not exist in D={dim} ({dims:?})")));
+    }
     match name {
         "gaussian" => Ok(Box::new(GaussianPair::standard(dim, eps)?)),
         "gmm" => Ok(Box::new(GmmPair::new(&GmmPairSettings::benchmark(dim, eps))?)),
-        "swiss-roll" => {
-            if dim != 2 {
-                return Err(DataError::Invalid(format!("swiss-roll is 2-D only, got D={dim}")));
-            }
-            Ok(Box::new(SwissRollPair))
-        }
-        other => Err(DataError::Invalid(format!(
-            "unknown dataset '{other}' (known: gaussian, gmm, swiss-roll)"
-        ))),
+        "swiss-roll" => Ok(Box::new(SwissRollPair)),
+        other => Err(DataError::Invalid(format!("no constructor for the pair '{other}'"))),
     }
 }

@@ -5,7 +5,9 @@ use crate::{DataError, Points, SuiteRng};
 /// Mean and covariance of a distribution.
 #[derive(Clone, Debug)]
 pub struct Moments {
+    /// Mean vector.
     pub mean: DVector<f64>,
+    /// Covariance matrix.
     pub cov: DMatrix<f64>,
 }
 

@@ -3,7 +3,7 @@ use rand_distr::{Distribution, StandardNormal};
 
 use crate::{BenchmarkPair, GroundTruth, Points, SuiteRng};
 
-/// Gaussian -> Swiss roll in 2-D (DESIGN §4.3), the authors' toy; no ground truth.
+/// Gaussian -> Swiss roll in 2-D (docs/design.md §4.3), the authors' toy; no ground truth.
 ///
 /// Source `N(0, I_2)`. Target: `t = 1.5 pi (1 + 2u)`, `u ~ U(0,1)`, point `(t cos t, t sin t)`
 /// plus `N(0, 0.8^2 I_2)` noise, all divided by 7.5.

@@ -16,7 +16,7 @@ pub fn divergence_settings() -> SinkhornSettings {
     SinkhornSettings { tolerance: 1e-9, max_iterations: 100_000, ..Default::default() }
 }
 
-/// Sinkhorn divergence between the uniform empirical measures of `a` and `b` (DESIGN §5):
+/// Sinkhorn divergence between the uniform empirical measures of `a` and `b` (docs/design.md §5):
 ///
 /// `S_eps(a, b) = OT_eps(a, b) - (OT_eps(a, a) + OT_eps(b, b)) / 2`,
 ///

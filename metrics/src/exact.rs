@@ -8,7 +8,7 @@ use crate::checks::{sq_dist, two_samples};
 
 /// The largest sample (points per side) [`w2_squared`] accepts. The solver takes O(n^3) time in
 /// the worst case (in 2-D on this suite's 2-core machine: 0.06 s at n = 1000, 1.6 s at
-/// n = 4000, against POT's 0.09 s and 3.0 s; 17 s and 7 MiB at n = 10,000; see the README),
+/// n = 4000, against POT's 0.09 s and 3.0 s; 17 s and 7 MiB at n = 10,000; see docs/metrics.md),
 /// so past this size use `sliced_w2_squared` or `sinkhorn_divergence`, which scale.
 pub const W2_MAX_POINTS: usize = 10_000;
 

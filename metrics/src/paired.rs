@@ -7,7 +7,7 @@ use crate::MetricError;
 use crate::checks::{finite, paired, sq_dist};
 
 /// Transport cost `E[c(x, y)] = (1/n) sum_i |x_i - y_i|^2 / 2` of paired samples, with the
-/// suite's cost `c(x, y) = |x - y|^2 / 2` (DESIGN §1). Units: squared coordinates.
+/// suite's cost `c(x, y) = |x - y|^2 / 2` (docs/design.md §1). Units: squared coordinates.
 pub fn transport_cost(x: &Points, y: &Points) -> Result<f64, MetricError> {
     const M: &str = "transport cost";
     paired(M, x, y)?;

@@ -28,25 +28,31 @@ pub(crate) const FONT_FAMILY: &str = "sans-serif";
 /// One set of points drawn in one colour.
 #[derive(Clone, Debug)]
 pub struct Layer {
+    /// RGB colour.
     pub color: (u8, u8, u8),
     /// Opacity in `[0, 1]`.
     pub opacity: f64,
     /// Marker radius in pixels.
     pub radius: u32,
+    /// The points, `(x, y)`.
     pub points: Vec<(f64, f64)>,
 }
 
 /// One panel: a title and its layers, drawn in order (later on top).
 #[derive(Clone, Debug)]
 pub struct Panel {
+    /// Panel title.
     pub title: String,
+    /// Layers, drawn in order.
     pub layers: Vec<Layer>,
 }
 
 /// The axes' extent, shared by every panel so they compare at a glance.
 #[derive(Clone, Copy, Debug)]
 pub struct Extent {
+    /// x range.
     pub x: (f64, f64),
+    /// y range.
     pub y: (f64, f64),
 }
 

@@ -16,17 +16,41 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     #[error("row has {got} values for {want} columns")]
-    Width { got: usize, want: usize },
+    /// A row of the wrong width.
+    Width {
+        /// Values in the row.
+        got: usize,
+        /// Columns of the table.
+        want: usize,
+    },
     #[error("column '{column}': value {value} is not finite")]
-    NotFinite { column: String, value: f64 },
+    /// NaN or infinity, which a table never holds.
+    NotFinite {
+        /// The column.
+        column: String,
+        /// The value.
+        value: f64,
+    },
     /// A file that cannot be read or written (the I/O error is part of the message, not a
     /// separate source, so a chain of contexts does not print it twice).
     #[error("cannot write {path}: {error}")]
-    Io { path: String, error: std::io::Error },
+    Io {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        error: std::io::Error,
+    },
     #[error("table: {0}")]
+    /// A polars error (building, writing or reading a frame).
     Frame(String),
+    /// A figure that cannot be drawn.
     #[error("cannot draw {path}: {message}")]
-    Plot { path: String, message: String },
+    Plot {
+        /// The figure's file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
     /// An image grid that cannot be drawn as given (see [`image_grid`]).
     #[error("image grid: {0}")]
     Grid(String),
@@ -35,13 +59,18 @@ pub enum ReportError {
 /// One cell of a table.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
+    /// Text.
     Text(String),
+    /// An integer.
     Int(i64),
     /// A float printed with `digits` significant decimals in markdown (full precision in CSV).
     Float {
+        /// The value.
         value: f64,
+        /// Decimals shown in markdown.
         digits: usize,
     },
+    /// No value (shown as `—`, an empty CSV cell, a null).
     Missing,
 }
 

@@ -11,13 +11,16 @@ use crate::frame::{number_column, text_column};
 /// Which way a metric improves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Better {
+    /// Lower is better.
     Lower,
+    /// Higher is better.
     Higher,
 }
 
 /// A statistic over the seeds of one (cell, solver).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stat {
+    /// Mean over runs.
     pub mean: f64,
     /// Sample standard deviation (n - 1); `None` with one seed.
     pub std: Option<f64>,
@@ -30,7 +33,9 @@ pub struct Stat {
 /// The summary of one metric: row keys, solver names and one statistic per (row, solver).
 #[derive(Clone, Debug)]
 pub struct Summary {
+    /// The summarised column.
     pub metric: String,
+    /// The solvers, one column each.
     pub solvers: Vec<String>,
     /// (dataset, D, eps) in order of first appearance in the long table.
     pub rows: Vec<(String, i64, f64)>,

@@ -3,7 +3,12 @@
 pub enum SolverError {
     /// A setting that was refused; names the setting and why.
     #[error("invalid setting '{name}': {message}")]
-    Setting { name: String, message: String },
+    Setting {
+        /// The setting's key.
+        name: String,
+        /// Why it was refused.
+        message: String,
+    },
     /// Inputs the solver cannot use (shapes, sizes).
     #[error("{0}")]
     Input(String),

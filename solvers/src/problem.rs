@@ -1,6 +1,6 @@
 use crate::SolverError;
 
-/// The entropic regulariser `eps` of DESIGN §1 (cost `|x-y|^2/2`): checked to be finite and > 0.
+/// The entropic regulariser `eps` of docs/design.md §1 (cost `|x-y|^2/2`): checked to be finite and > 0.
 /// POT's and OTT-JAX's `reg` with the cost `|x-y|^2` equals `2 * eps`.
 #[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
 pub struct Eps(f64);

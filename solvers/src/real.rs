@@ -14,11 +14,15 @@ pub trait Real:
     + Sub<Output = Self>
     + Mul<Output = Self>
 {
+    /// 0.
     const ZERO: Self;
+    /// -inf.
     const NEG_INFINITY: Self;
     /// Name for reports (`f32`, `f64`).
     const NAME: &'static str;
+    /// From f64 (rounding for f32).
     fn from_f64(v: f64) -> Self;
+    /// To f64.
     fn to_f64(self) -> f64;
     /// `exp(x)` for `x <= 0` to within a few ulps; results below the smallest normal flush to 0.
     /// `FMA` selects fused multiply-adds: only for code compiled with the `fma` target feature,

@@ -99,7 +99,9 @@ impl SettingValue for Option<PathBuf> {
 /// A number, or `auto`: a value the solver derives (each such setting's help says how).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Auto {
+    /// Derived by the solver.
     Auto,
+    /// This value.
     Value(f64),
 }
 
@@ -116,7 +118,9 @@ impl Auto {
 /// A number, or `none`: no limit (a clip, a time budget).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Limit {
+    /// No limit.
     None,
+    /// This limit.
     Value(f64),
 }
 
@@ -168,11 +172,14 @@ word_or_number!(Limit, "none", None);
 /// Declares a setting that is one of a few named choices: the enum, its `FromStr` (refusing
 /// other words by listing the accepted ones), `Display`, and its [`SettingValue`].
 ///
-/// ```ignore
-/// choice! {
+/// ```
+/// eot_solvers::choice! {
 ///     /// Shape of the matrices `S_k`.
 ///     pub enum Covariance { Diagonal = "diagonal", Full = "full" }
 /// }
+/// assert_eq!("full".parse::<Covariance>(), Ok(Covariance::Full));
+/// assert_eq!(Covariance::Diagonal.to_string(), "diagonal");
+/// assert!("round".parse::<Covariance>().unwrap_err().contains("expected diagonal or full"));
 /// ```
 #[macro_export]
 macro_rules! choice {
@@ -181,6 +188,7 @@ macro_rules! choice {
     }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[allow(missing_docs)]
         pub enum $name {
             $($(#[$vmeta])* $variant),+
         }
@@ -292,11 +300,13 @@ impl Rule {
 /// One setting as the help shows it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SettingHelp {
+    /// The key of `key=value`.
     pub key: &'static str,
     /// The default value, as text.
     pub default: String,
     /// The range or the accepted words (empty when anything the type parses goes).
     pub range: String,
+    /// One line on what it does.
     pub help: &'static str,
 }
 

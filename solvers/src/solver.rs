@@ -6,8 +6,11 @@ use crate::{Eps, SolverError};
 /// themselves for solvers that draw fresh mini-batches.
 #[derive(Clone, Copy)]
 pub struct FitData<'a> {
+    /// Source sample.
     pub source: &'a Points,
+    /// Target sample.
     pub target: &'a Points,
+    /// Fresh samples of the pair, for solvers that draw mini-batches.
     pub sampler: Option<&'a dyn BenchmarkPair>,
 }
 
@@ -41,28 +44,39 @@ impl<'a> FitData<'a> {
 /// Whether a number is exact (up to floating point) or an estimate, and how it was estimated.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Exactness {
+    /// Exact up to floating point.
     Exact,
-    Estimate { method: String },
+    /// An estimate, and how it was made.
+    Estimate {
+        /// The method, in words.
+        method: String,
+    },
 }
 
 /// `log Z(f, x)` for a batch of `x`.
 #[derive(Clone, Debug)]
 pub struct LogPartition {
+    /// One value per point.
     pub values: Vec<f64>,
+    /// Exact or estimated.
     pub exactness: Exactness,
 }
 
 /// The weak dual value `L(f) = -eps E_x log Z(f,x) + E_y f(y)` on given samples.
 #[derive(Clone, Debug)]
 pub struct DualValue {
+    /// The dual value.
     pub value: f64,
+    /// Exact or estimated.
     pub exactness: Exactness,
 }
 
 /// How a fit went: iterations (or steps), convergence and the error it reached.
 #[derive(Clone, Debug, Default)]
 pub struct FitReport {
+    /// Iterations or training steps.
     pub iterations: usize,
+    /// Whether the fit met its own stopping rule (and checks).
     pub converged: bool,
     /// The solver's own stopping quantity at the end (its definition is in the solver's docs).
     pub final_error: Option<f64>,
@@ -71,6 +85,18 @@ pub struct FitReport {
 }
 
 /// A configured EOT algorithm.
+///
+/// ```
+/// use eot_datasets::Points;
+/// use eot_solvers::{Eps, FitData, Options, Registry};
+///
+/// let x = Points::from_rows(&[vec![0.0], vec![1.0], vec![2.0], vec![3.0]]).unwrap();
+/// let y = Points::from_rows(&[vec![0.5], vec![1.5], vec![2.5], vec![4.0]]).unwrap();
+/// let solver = Registry::builtin().build("sinkhorn", Options::new()).unwrap();
+/// assert_eq!(solver.name(), "sinkhorn");
+/// let plan = solver.fit(&FitData::samples(&x, &y), Eps::new(0.5).unwrap(), 0).unwrap();
+/// assert!(plan.report().converged);
+/// ```
 pub trait Solver: Send + Sync {
     /// Name used in tables and on the command line.
     fn name(&self) -> &str;
@@ -80,7 +106,24 @@ pub trait Solver: Send + Sync {
     fn fit(&self, data: &FitData, eps: Eps, seed: u64) -> Result<Box<dyn FittedPlan>, SolverError>;
 }
 
-/// A fitted entropic plan, seen through the weak dual (DESIGN §2).
+/// A fitted entropic plan, seen through the weak dual (docs/design.md §2).
+///
+/// ```
+/// use eot_datasets::{Points, seeded_rng};
+/// use eot_solvers::{Eps, Exactness, FitData, Options, Registry};
+///
+/// let x = Points::from_rows(&[vec![0.0, 0.0], vec![1.0, 0.0], vec![0.0, 1.0]]).unwrap();
+/// let y = Points::from_rows(&[vec![2.0, 2.0], vec![3.0, 2.0], vec![2.0, 3.0]]).unwrap();
+/// let solver = Registry::builtin().build("sinkhorn", Options::new()).unwrap();
+/// let plan = solver.fit(&FitData::samples(&x, &y), Eps::new(1.0).unwrap(), 0).unwrap();
+/// // 4 draws of pi(.|x) for each of the 3 queries, query-major.
+/// let draws = plan.sample(&x, 4, &mut seeded_rng(0)).unwrap();
+/// assert_eq!((draws.len(), draws.dim()), (12, 2));
+/// // Discrete Sinkhorn knows log Z exactly (its reference measure is the empirical target).
+/// assert_eq!(plan.log_partition(&x).unwrap().exactness, Exactness::Exact);
+/// let dual = plan.dual_value(&x, &y).unwrap();
+/// assert!(dual.value.is_finite());
+/// ```
 pub trait FittedPlan: Send + Sync {
     /// The regulariser it was fitted at.
     fn eps(&self) -> f64;

@@ -1,4 +1,4 @@
-//! `figures`: the Gaussian -> Swiss roll pair (DESIGN §4.3) solved by each solver at each eps,
+//! `figures`: the Gaussian -> Swiss roll pair (docs/design.md §4.3) solved by each solver at each eps,
 //! drawn as one panel per (solver, eps), written as SVG and PNG: the target sample (grey), the held-out source pushed
 //! forward by one draw of the plan each (blue), and conditional fans (200 draws of pi(.|x), in
 //! colour) for four fixed x (black). A table gives W2^2, BW2-UVP and the energy distance of the
@@ -65,7 +65,8 @@ fn run(args: Args) -> Result<()> {
     // Before the fits (minutes): a missing font would otherwise only show at the end.
     check_font(&args.out)?;
     let registry = Registry::builtin();
-    let mut table = Table::new(["solver", "eps", "seed", "W2^2", "BW2-UVP %", "energy", "fit s"]);
+    use eot_bench::columns::{BW2_UVP, ENERGY, EPS, FIT_SECONDS, SEED, SOLVER, W2};
+    let mut table = Table::new([SOLVER, EPS, SEED, W2, BW2_UVP, ENERGY, FIT_SECONDS]);
     let mut panels = Vec::new();
     let mut settings = Vec::new();
     for solver_name in &args.solvers {

@@ -22,6 +22,7 @@ const FORMAT: &str = "eot-bench-real-net-v1";
 
 /// A network the cache can save and rebuild.
 pub trait CachedNet: Sized {
+    /// The settings that, with the data, decide the network (the cache key).
     type Settings;
     /// The metadata's `kind` (a file of another kind is refused, not overwritten).
     const KIND: &'static str;
@@ -93,7 +94,12 @@ pub enum CacheOutcome {
     /// Read from the file.
     Loaded,
     /// Trained (and saved), for the reason given.
-    Trained { reason: String, report: TrainReport },
+    Trained {
+        /// Why the cached network could not be used.
+        reason: String,
+        /// How training went.
+        report: TrainReport,
+    },
 }
 
 /// Writes `net`, trained on `data`, to `path` (creating its folder). Written to a temporary

@@ -24,6 +24,7 @@ pub struct ClassifierSettings {
     pub activation: Activation,
     /// Passes over the training images.
     pub epochs: usize,
+    /// Images per training step.
     pub batch_size: usize,
     /// AdamW's learning rate.
     pub learning_rate: f64,

@@ -6,6 +6,7 @@ use eot_datasets::Points;
 /// The images (and, for a classifier, labels and class count) a network trains on.
 #[derive(Clone, Copy, Debug)]
 pub struct TrainingData<'a> {
+    /// The training images.
     pub images: &'a Points,
     /// `(labels, classes)`, for a classifier.
     pub labels: Option<(&'a [u8], usize)>,

@@ -8,7 +8,7 @@ use eot_reports::image_grid::{ImageGrid, ImageRow, write_image_grid};
 
 use super::cell::FigureSize;
 use super::prepare::Space;
-use super::{prepare, task_by_name};
+use crate::Task;
 
 /// Figure rows collected over a run, by task.
 pub struct TaskFigures {
@@ -42,9 +42,9 @@ impl TaskFigures {
         }
         let mut written = Vec::new();
         for name in tasks {
-            let Some(task) = task_by_name(name) else { continue };
-            let data = prepare(task)?;
+            let Some(data) = Task::by_name(name)?.prepared()? else { continue };
             let Space::Latent(space) = &data.space else { continue };
+            let task = data.task;
             let (m, k) = (self.size.inputs, self.size.draws);
             let rows_of = |p: &eot_datasets::Points| p.rows().map(<[f64]>::to_vec).collect();
             let inputs = space.source_test_images.head(m);

@@ -8,9 +8,10 @@ mod figures;
 mod prepare;
 mod score;
 
-pub use cell::{FigureSize, RealCell, run_real_cell};
+pub use cell::{FigureSize, figure_row, subsample};
 pub use figures::TaskFigures;
 pub use prepare::{ImageSpace, Prepared, Space, prepare};
+pub use score::{NOVELTY, TARGET_CLASS, real_columns};
 
 /// Where a task's data come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,8 +29,11 @@ pub enum Source {
 pub struct RealTask {
     /// The name `compare --datasets` takes.
     pub name: &'static str,
+    /// Where its data come from.
     pub source: Source,
+    /// The source class.
     pub from: &'static str,
+    /// The target class.
     pub to: &'static str,
     /// The dimension the solvers work in: the latent dimension, or the number of PCs.
     pub dim: usize,

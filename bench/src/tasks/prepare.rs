@@ -28,13 +28,19 @@ const PBMC_TRAIN_SHARE: f64 = 0.7;
 
 /// The networks of an image task and its held-out images.
 pub struct ImageSpace {
+    /// The latent space the solvers work in.
     pub autoencoder: Autoencoder,
+    /// The features the images are scored in.
     pub classifier: Classifier,
     /// The class index of the task's target class.
     pub target_class: u8,
+    /// Held-out images of the source class.
     pub source_test_images: Points,
+    /// Held-out images of the target class.
     pub target_test_images: Points,
+    /// Image height in pixels.
     pub height: usize,
+    /// Image width in pixels.
     pub width: usize,
 }
 
@@ -51,13 +57,21 @@ pub enum Space {
 /// both) so that the geometry is kept and eps means the same on every task: after it the
 /// coordinates have mean 0 and mean variance 1.
 pub struct Prepared {
+    /// The task.
     pub task: &'static RealTask,
+    /// Training points of the source class.
     pub source_train: Points,
+    /// Training points of the target class.
     pub target_train: Points,
+    /// Held-out points of the source class.
     pub source_test: Points,
+    /// Held-out points of the target class.
     pub target_test: Points,
+    /// The standardisation's shift (per coordinate).
     pub shift: Vec<f64>,
+    /// The standardisation's scale.
     pub scale: f64,
+    /// The space the points live in.
     pub space: Space,
     /// How the space was made (network accuracy, reconstruction error, reference figures).
     pub notes: Vec<String>,

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use eot_bench::columns::*;
 use eot_reports::frame::{cell, read_parquet};
 
 fn dir(name: &str) -> PathBuf {
@@ -50,18 +51,8 @@ fn ok(o: &Output) {
 }
 
 /// The columns that must agree between runs (timings and memory are the machine's).
-const SAME: [&str; 10] = [
-    "cell",
-    "solver",
-    "dataset",
-    "D",
-    "eps",
-    "seed",
-    "cBW2-UVP %",
-    "BW2-UVP %",
-    "iterations",
-    "dual (held-out)",
-];
+const SAME: [&str; 10] =
+    [CELL, SOLVER, DATASET, DIM, EPS, SEED, CBW2_UVP, BW2_UVP, ITERATIONS, DUAL];
 
 #[test]
 fn shards_merged_equal_one_run() {

@@ -2,8 +2,8 @@
 //! translation must land where the target class is, far from where no transport leaves it.
 
 use eot_bench::sample_metrics::MetricSet;
-use eot_bench::tasks::{FigureSize, RealCell, Space, prepare, run_real_cell, task_by_name};
-use eot_bench::{CellSpec, EvalSizes};
+use eot_bench::tasks::{FigureSize, Space, prepare, task_by_name};
+use eot_bench::{CellOutcome, CellSpec, EvalSizes, Scoring, run_scored_cell};
 use eot_datasets::Points;
 use eot_solvers::{Options, Registry};
 
@@ -18,7 +18,7 @@ fn metrics() -> MetricSet {
     }
 }
 
-fn run(solver: &str, task: &str, eps: f64) -> RealCell {
+fn run(solver: &str, task: &str, eps: f64) -> CellOutcome {
     let spec = CellSpec {
         solver: solver.into(),
         dataset: task.into(),
@@ -27,11 +27,11 @@ fn run(solver: &str, task: &str, eps: f64) -> RealCell {
         seed: 0,
         sizes: EvalSizes { train: 1000, queries: 2, samples_per_query: 2, eval: 1000 },
     };
-    let figure = FigureSize { inputs: 4, draws: 3 };
-    run_real_cell(&Registry::builtin(), &spec, Options::new(), &metrics(), figure).unwrap()
+    let scoring = Scoring { metrics: metrics(), figure: Some(FigureSize { inputs: 4, draws: 3 }) };
+    run_scored_cell(&Registry::builtin(), &spec, Options::new(), &scoring).unwrap()
 }
 
-fn column(cell: &RealCell, name: &str) -> f64 {
+fn column(cell: &CellOutcome, name: &str) -> f64 {
     let found = cell.result.metrics.iter().find(|(n, _)| n == name);
     found.and_then(|(_, v)| *v).unwrap_or_else(|| panic!("no {name} in {:?}", cell.result.metrics))
 }
@@ -76,7 +76,7 @@ fn mnist_twos_become_threes_the_classifier_recognises() {
         .count() as f64
         / space.source_test_images.len() as f64;
     let cell = run("gmm", "mnist-2to3", 1.0);
-    // Measured in the README's compare run (n = 2000, eps = 1): 92.9 % of LightSB's
+    // Measured in the compare run of docs/real-data.md (n = 2000, eps = 1): 92.9 % of LightSB's
     // translations are read as 3s; FID-proxy 27.5 against 605 untransported (5.9 for
     // autoencoded real 3s, the floor of this latent space).
     let rate = column(&cell, "target-class %");

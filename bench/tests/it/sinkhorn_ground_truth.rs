@@ -1,4 +1,4 @@
-//! Sinkhorn against the closed-form plans (DESIGN §4), through the same harness `compare` uses.
+//! Sinkhorn against the closed-form plans (docs/design.md §4), through the same harness `compare` uses.
 
 use eot_bench::{CellSpec, EvalSizes, run_cell};
 use eot_solvers::{Options, Registry};

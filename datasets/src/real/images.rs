@@ -7,7 +7,9 @@ pub struct ImageSet {
     pub images: Points,
     /// The class of each image, an index into `class_names`.
     pub labels: Vec<u8>,
+    /// Image height in pixels.
     pub height: usize,
+    /// Image width in pixels.
     pub width: usize,
     /// Human-readable class names (`"Sneaker"`, `"3"`).
     pub class_names: Vec<String>,

@@ -10,7 +10,9 @@ use crate::{DataError, Points, SuiteRng};
 /// Points with a text label each (cells and their cell types).
 #[derive(Clone, Debug)]
 pub struct LabelledPoints {
+    /// One cell per row.
     pub points: Points,
+    /// The cell type of each row.
     pub labels: Vec<String>,
     /// An identifier per point (the cell barcode).
     pub ids: Vec<String>,

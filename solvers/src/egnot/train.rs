@@ -1,6 +1,7 @@
 //! EgNOT training: the weak-dual gradient with Langevin negatives (docs/design.md §3.2).
 
 use candle_core::{DType, Device, Tensor};
+use candle_nn::Module;
 use candle_nn::VarMap;
 use eot_datasets::{SuiteRng, substream};
 
@@ -62,11 +63,6 @@ impl<'a> EgnotTraining<'a> {
             replay: Replay::new(dim, s.buffer),
             last: f64::NAN,
         })
-    }
-
-    /// Steps taken so far.
-    pub fn steps_taken(&self) -> usize {
-        self.trainer.steps_taken()
     }
 }
 

@@ -1,5 +1,5 @@
 //! The Gaussian-mixture closed-form solver (LightSB: Korotin, Gushchin, Burnaev, ICLR 2024;
-//! DESIGN §3.3).
+//! docs/design.md §3.3).
 //!
 //! The adjusted potential `v(y) = exp(f(y)/eps) exp(-|y|^2/(2 eps)) = sum_k alpha_k N(y | r_k, eps S_k)`
 //! makes everything closed form: `log Z(f, x) = log c(x) - |x|^2/(2 eps)` with

@@ -16,7 +16,9 @@ choice! {
 /// `model.rs`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum InitSpread {
+    /// The authors' start: `r_k` at target samples.
     Authors,
+    /// A fraction of the target's spread.
     Value(f64),
 }
 
@@ -117,8 +119,7 @@ impl GmmSettings {
     /// The initial diagonal of `S_k` at this eps: the given value, or `1 / (1 + eps)`, the `S`
     /// of a potential component with unit covariance (`S = (I + eps Sigma^{-1})^{-1}`). The
     /// authors' `S = I` is right only for small eps: at eps = 10 it starts every component 10x
-    /// too wide, all but one die, and training ends at 1.2 % cBW2-UVP instead of 0.03 %
-    /// (measured: D = 64, full S).
+    /// too wide and all but one die (docs/solvers/gmm.md).
     pub fn initial_s(&self, eps: f64) -> f64 {
         self.init_s.or_else(|| 1.0 / (1.0 + eps))
     }

@@ -8,7 +8,9 @@ use crate::SolverError;
 /// Trained weights with the settings needed to rebuild the networks, in one safetensors file
 /// (the settings in its string metadata).
 pub struct Checkpoint {
+    /// Weights by name.
     pub tensors: HashMap<String, Tensor>,
+    /// Settings and provenance, as text.
     pub meta: BTreeMap<String, String>,
 }
 

@@ -13,6 +13,10 @@ use crate::{Algorithm, Configured, Eps, FitData, FitReport, SolverError, parse_d
 pub trait Training {
     /// The optimiser loop (steps taken, time budget).
     fn trainer(&self) -> &Trainer;
+    /// Steps taken so far.
+    fn steps_taken(&self) -> usize {
+        self.trainer().steps_taken()
+    }
     /// One training step; returns the mini-batch loss.
     fn step(&mut self) -> Result<f64, SolverError>;
     /// The trained networks (EMA weights) and the report.
@@ -21,8 +25,11 @@ pub trait Training {
 
 /// The networks of a fitted neural plan: the potential, VarEOT's normaliser, the report.
 pub struct Networks {
+    /// The potential.
     pub f: Mlp,
+    /// The learned normaliser (VarEOT).
     pub xi: Option<Mlp>,
+    /// How training went.
     pub report: FitReport,
 }
 

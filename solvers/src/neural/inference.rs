@@ -19,6 +19,7 @@ choice! {
 /// Inference settings shared by the neural solvers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InferenceSettings {
+    /// How draws are made.
     pub sampler: SamplerKind,
     /// Langevin (or MALA) steps per draw (authors: 1000 unadjusted steps of 1e-3).
     pub langevin_steps: usize,

@@ -4,12 +4,15 @@ use eot_datasets::SuiteRng;
 use super::{Mlp, normals};
 use crate::SolverError;
 
-/// Unadjusted Langevin settings (DESIGN §3.1): `steps` updates of size `step_size`, the noise
+/// Unadjusted Langevin settings (docs/design.md §3.1): `steps` updates of size `step_size`, the noise
 /// scaled by `noise` (1 is exact ULA; EgNOT's authors anneal it).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Langevin {
+    /// Chain steps.
     pub steps: usize,
+    /// Step size `h`.
     pub step_size: f64,
+    /// Noise scale (1 = exact unadjusted Langevin).
     pub noise: f64,
 }
 

@@ -9,13 +9,17 @@ use crate::SolverError;
 /// during the first `steps / 2` towards `target_acceptance`, then held fixed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mala {
+    /// Chain steps.
     pub steps: usize,
+    /// Step size each chain starts with.
     pub initial_step: f64,
+    /// Acceptance rate the step is adapted towards.
     pub target_acceptance: f64,
 }
 
 /// The chains' final states and how the sampler behaved after adaptation.
 pub struct MalaDraws {
+    /// The final states, one per chain.
     pub y: Tensor,
     /// Mean acceptance rate over the steps after adaptation.
     pub acceptance: f64,

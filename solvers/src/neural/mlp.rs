@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 
 use candle_core::{DType, Device, Tensor, Var};
-use candle_nn::VarMap;
+use candle_nn::{Module, VarMap};
 use eot_datasets::SuiteRng;
 use rand::Rng;
 
@@ -11,8 +11,11 @@ use crate::SolverError;
 /// Layer sizes of an [`Mlp`]: `input -> hidden[0] -> ... -> 1`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MlpShape {
+    /// Input dimension.
     pub input: usize,
+    /// Hidden widths.
     pub hidden: Vec<usize>,
+    /// Nonlinearity between layers.
     pub activation: Activation,
 }
 
@@ -57,8 +60,8 @@ pub struct QuadraticBase {
     pub precision: Tensor,
 }
 
-impl QuadraticBase {
-    /// `(n, D) -> (n)`.
+/// `(n, D) -> (n)`: `-(y - m)^T P (y - m)` at each row.
+impl Module for QuadraticBase {
     fn forward(&self, y: &Tensor) -> candle_core::Result<Tensor> {
         let c = y.broadcast_sub(&self.mean)?;
         c.matmul(&self.precision)?.mul(&c)?.sum(1)?.neg()
@@ -148,22 +151,6 @@ impl Mlp {
         self.layers.iter().flat_map(|(w, b)| [w, b]).collect()
     }
 
-    /// `(n, D) -> (n)`.
-    pub fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let last = self.layers.len() - 1;
-        let mut h = x.clone();
-        for (i, (w, b)) in self.layers.iter().enumerate() {
-            h = super::bias::add_bias(&h.matmul(&w.t()?)?, b)?;
-            if i < last {
-                h = self.activation.apply(&h)?;
-            }
-        }
-        match &self.base {
-            Some(base) => h.squeeze(1)? + base.forward(x)?,
-            None => h.squeeze(1),
-        }
-    }
-
     /// The network's gradient with respect to its input at each row of `y` (`(n, D)`).
     pub fn input_gradient(&self, y: &Tensor) -> candle_core::Result<Tensor> {
         Ok(self.value_and_input_gradient(y)?.1)
@@ -180,5 +167,23 @@ impl Mlp {
             None => y.zeros_like()?,
         };
         Ok((values.detach(), g))
+    }
+}
+
+/// The network as a candle module: `(n, D) -> (n)`, the potential's value at each row.
+impl Module for Mlp {
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let last = self.layers.len() - 1;
+        let mut h = x.clone();
+        for (i, (w, b)) in self.layers.iter().enumerate() {
+            h = super::bias::add_bias(&h.matmul(&w.t()?)?, b)?;
+            if i < last {
+                h = self.activation.apply(&h)?;
+            }
+        }
+        match &self.base {
+            Some(base) => h.squeeze(1)? + base.forward(x)?,
+            None => h.squeeze(1),
+        }
     }
 }

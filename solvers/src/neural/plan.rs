@@ -1,4 +1,5 @@
 use candle_core::{DType, Device, Tensor};
+use candle_nn::Module;
 use eot_datasets::{Moments, Points, SuiteRng};
 
 use super::inference::{InferenceSettings, SamplerKind};
@@ -9,7 +10,7 @@ use crate::{Exactness, FitReport, FittedPlan, LogPartition, SolverError, minibat
 /// Rows per network call at inference, to bound memory (activations of 256-wide layers).
 const ROWS_PER_CALL: usize = 32_768;
 
-/// A plan given by a neural potential `f` (DESIGN §2), optionally with a learned normaliser
+/// A plan given by a neural potential `f` (docs/design.md §2), optionally with a learned normaliser
 /// `xi(x) ≈ log E_z exp(f(x + sqrt(eps) z) / eps)` (VarEOT). Without one, `log Z` is estimated by
 /// importance sampling.
 pub struct NeuralPlan {
@@ -42,7 +43,7 @@ impl NeuralPlan {
         Ok(out)
     }
 
-    /// `(D/2) log(2 pi eps)`: `log Z` minus the log of the Gaussian expectation (DESIGN §2).
+    /// `(D/2) log(2 pi eps)`: `log Z` minus the log of the Gaussian expectation (docs/design.md §2).
     fn gaussian_constant(&self) -> f64 {
         0.5 * self.dim as f64 * (2.0 * std::f64::consts::PI * self.eps).ln()
     }

@@ -1,4 +1,5 @@
 use candle_core::{DType, Device};
+use candle_nn::Module;
 use eot_datasets::{Points, SuiteRng, log_sum_exp};
 use rand::Rng;
 
@@ -6,7 +7,7 @@ use super::{Mlp, normals};
 use crate::SolverError;
 
 /// Self-normalised importance sampling of `mu_x^f` from the proposal `N(x, eps I)`: the weight of
-/// a proposal `y` is `exp(f(y) / eps)` (DESIGN §2), so no MCMC is involved. Its quality is
+/// a proposal `y` is `exp(f(y) / eps)` (docs/design.md §2), so no MCMC is involved. Its quality is
 /// measured by the effective sample size, which collapses when `mu_x^f` is much narrower than
 /// the proposal (large eps in high D).
 #[derive(Clone, Debug, PartialEq)]

@@ -8,9 +8,13 @@ use crate::{FitReport, SolverError};
 /// Optimiser settings shared by the neural solvers (each solver has its own defaults).
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainerSettings {
+    /// AdamW learning rate.
     pub learning_rate: f64,
+    /// AdamW first-moment decay.
     pub beta1: f64,
+    /// AdamW second-moment decay.
     pub beta2: f64,
+    /// AdamW weight decay.
     pub weight_decay: f64,
     /// Largest global gradient norm; larger gradients are scaled down to it.
     pub clip: Limit,

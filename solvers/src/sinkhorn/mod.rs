@@ -1,4 +1,4 @@
-//! Discrete Sinkhorn (DESIGN §3.4) on uniform empirical measures, in the log domain.
+//! Discrete Sinkhorn (docs/design.md §3.4) on uniform empirical measures, in the log domain.
 //!
 //! Potentials `f` (source) and `g` (target) give the plan
 //! `P_ij = a_i b_j exp((f_i + g_j - C_ij)/eps)` with `C_ij = |x_i - y_j|^2/2`. Updates alternate

@@ -20,6 +20,7 @@ pub struct SolveOutcome {
     pub final_stage_iterations: usize,
     /// Number of eps stages.
     pub stages: usize,
+    /// Whether the final stage met the tolerance.
     pub converged: bool,
     /// `|P^T 1 - b|_2` of the returned plan (whose rows are exact).
     pub marginal_error: f64,

@@ -168,7 +168,7 @@ impl Proposal {
         let mut ys = DMatrix::zeros(d, k);
         for xi in x.rows() {
             let located = self.target.as_ref().map(|t| (t, t.mean(xi)));
-            // The target part's noise first, then the prior's: the order of the runs the README
+            // The target part's noise first, then the prior's: the order of the runs docs/solvers/vareot.md
             // reports, so their seeds still give their proposals.
             let noise = located.as_ref().map(|(t, _)| t.noise.sample(self.from_target, rng));
             for j in 0..k {

@@ -33,19 +33,16 @@ pub struct VarEotSettings {
     pub proposals: usize,
     /// Share of the K proposals drawn from `target_proposal`'s Gaussian instead of
     /// `N(x, eps I)`, with importance weights so the estimate stays unbiased (see
-    /// `proposal.rs`; authors: 0, default 0.5: with 0 the fit failed at D = 16, eps = 10
-    /// (436 % cBW2-UVP, 1.98 % with 0.5) and at D = 64, eps = 1).
+    /// `proposal.rs`; authors: 0).
     pub target_proposals: f64,
     /// The Gaussian that share is drawn from: `marginal`, the target's fitted Gaussian, or
-    /// `plan` (default), the conditional of the Gaussian EOT plan between the fitted source and
-    /// target Gaussians (see `proposal.rs`; D = 64, eps = 1: 31.1 % cBW2-UVP against 35.7 %
-    /// with `marginal`, the other settings as before).
+    /// `plan`, the conditional of the Gaussian EOT plan between the fitted source and target
+    /// Gaussians (see `proposal.rs`).
     pub target_proposal: TargetProposal,
     /// What the potential network is added to (default `gaussian`).
     pub base: Base,
     /// AdamW, clipping and EMA (authors: lr 3e-4, betas (0.7, 0.8), weight decay 1e-4, clip 1,
-    /// EMA 0.999; default the same but clip 10: with 1 the gradient was clipped in almost every
-    /// step at D = 64, and 10 measured better there).
+    /// EMA 0.999; the default clips at 10).
     pub trainer: TrainerSettings,
     /// Hold the learning rate for the first half of `steps`, then decay it by a cosine to 1 %
     /// (as LightSB does; default off, the authors use a constant rate).
@@ -53,11 +50,9 @@ pub struct VarEotSettings {
     /// Largest exponent `log mean_k exp(f/eps) - xi` taken exactly; beyond it the exponential
     /// continues as its tangent line (finite, still pushing `xi` up). Authors: a clamp at 20..30.
     pub clamp: f64,
-    /// How the fitted plan samples: MALA from `y = x`, 600 steps (the shared default is 200;
-    /// the authors run 1000 unadjusted steps). At eps = 10 the conditional is a mixture of
-    /// well-separated modes that chains cross slowly: on one D = 64 checkpoint, 200 steps gave
-    /// 2.79 % cBW2-UVP and 600 steps 2.15 %, the modes' shares of the draws moving to the exact
-    /// weights (docs/solvers/vareot.md, "How these defaults were chosen").
+    /// How the fitted plan samples: MALA from `y = x`, 600 steps by default (the shared default
+    /// is 200; the authors run 1000 unadjusted steps): chains cross slowly between the
+    /// well-separated modes of a conditional at large eps.
     pub inference: InferenceSettings,
     /// Write the trained networks here (safetensors).
     pub save: Option<PathBuf>,

@@ -1,6 +1,7 @@
 //! The VarEOT objective and its training loop (docs/design.md §3.1).
 
 use candle_core::{DType, Device, Tensor};
+use candle_nn::Module;
 use candle_nn::VarMap;
 use eot_datasets::{Points, SuiteRng, substream};
 
@@ -122,11 +123,6 @@ impl<'a> VarEotTraining<'a> {
             clamped: 0,
             last: f64::NAN,
         })
-    }
-
-    /// Steps taken so far.
-    pub fn steps_taken(&self) -> usize {
-        self.trainer.steps_taken()
     }
 }
 

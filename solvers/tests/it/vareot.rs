@@ -40,7 +40,7 @@ fn vareot_beats_the_benchmark_on_d2_eps1_and_zero_potential_does_not() {
     let plan = fit(small("snis"), &pair, 1.0);
     let trained = cbw2(&plan, &pair, 100, 1000);
     eprintln!("VarEOT (small, SNIS) D=2 eps=1: cBW2-UVP {trained:.3}%");
-    // The benchmark paper's best solver reaches 1.04 % here (DESIGN §6).
+    // The benchmark paper's best solver reaches 1.04 % here (docs/design.md §6).
     assert!(trained < 1.0, "trained VarEOT: cBW2-UVP {trained}%");
 
     // The same networks sampled by MALA (the default sampler) agree.
