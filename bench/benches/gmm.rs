@@ -8,7 +8,7 @@
 //! short fit keeps the setup to seconds.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
-use eot_datasets::{BenchmarkPair, GmmPair, GmmPairSettings, substream};
+use eot_datasets::{GmmPair, GmmPairSettings, Sampler, substream};
 use eot_solvers::Algorithm as _;
 use eot_solvers::gmm::{GmmSettings, GmmSolver};
 use eot_solvers::{Eps, FitData, FittedPlan, Options};

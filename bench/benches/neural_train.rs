@@ -13,7 +13,7 @@ use eot_solvers::neural::Training as _;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, criterion_group};
-use eot_datasets::{BenchmarkPair, GmmPair, GmmPairSettings, Points, substream};
+use eot_datasets::{GmmPair, GmmPairSettings, Points, Sampler, substream};
 use eot_solvers::egnot::{EgnotSettings, EgnotSolver};
 use eot_solvers::vareot::{VarEotSettings, VarEotSolver};
 use eot_solvers::{Eps, FitData, Options};

@@ -4,7 +4,7 @@
 //! are timed in the same run by `bench/scripts/sinkhorn_vs_pot.py`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use eot_datasets::{BenchmarkPair, GaussianPair, substream};
+use eot_datasets::{GaussianPair, Sampler, substream};
 use eot_solvers::sinkhorn::{Sinkhorn, SinkhornSettings};
 use eot_solvers::{Eps, FitData};
 

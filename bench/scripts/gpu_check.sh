@@ -64,7 +64,7 @@ else
     { echo "gpu_check: nvidia-smi failed: is there an NVIDIA GPU and driver here?" >&2; exit 2; }
 fi
 cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
-common=(--datasets gmm --dims 64 --eps 1 --seeds "$seeds" --metrics none
+common=(--profile none --datasets gmm --dims 64 --eps 1 --seeds "$seeds" --metrics none
   --figures none)
 
 # One run of compare on the CPU (side cpu) or on $device (side gpu), written as

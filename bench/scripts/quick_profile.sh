@@ -17,7 +17,7 @@ esac
 
 out=${QUICK_PROFILE_OUT:-target/quick-profile}
 compare=(cargo run --quiet --release --bin compare --)
-common=(--metrics none --figures none)
+common=(--profile none --metrics none --figures none)
 
 # Sinkhorn and LightSB: 16 cells, every closed-form quality figure and the Sinkhorn/LightSB speed.
 "${compare[@]}" "${common[@]}" --solvers sinkhorn,gmm --datasets gaussian,gmm --dims 2,16 \

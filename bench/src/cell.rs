@@ -3,20 +3,23 @@
 use std::time::Instant;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result, anyhow};
-use eot_datasets::{BenchmarkPair, GroundTruth, Moments, Points, SuiteRng, substream};
+use eot_datasets::{BenchmarkPair, GroundTruth, Moments, Points, Sampler, SuiteRng, substream};
 use eot_metrics::{bw2_uvp, cbw2_uvp};
 use eot_reports::image_grid::ImageRow;
 use eot_solvers::{Eps, FitData, FittedPlan, Options, Registry, SolverError};
 
+use crate::calibration;
+use crate::external::{self, ExternalFailure, ExternalSolver, Recorder};
 use crate::memory;
 use crate::sample_metrics::{MetricSet, columns};
 use crate::task::Task;
 use crate::tasks::{FigureSize, Prepared, figure_row, real_columns, subsample};
 
 /// Seed of the fixed test points: the same for every run seed, as in the benchmark protocol.
-const TEST_SEED: u64 = 0x7e57;
+pub const TEST_SEED: u64 = 0x7e57;
 
 /// Sample sizes of a cell.
 #[derive(Clone, Copy, Debug)]
@@ -79,6 +82,12 @@ pub struct CellResult {
     pub bw2_uvp: Option<f64>,
     /// Seconds of the fit.
     pub fit_seconds: f64,
+    /// Seconds spent drawing the plan's conditional samples to score it (no draws where the
+    /// plan knows its conditional moments exactly).
+    pub sample_seconds: f64,
+    /// Points (source and target together) the solver drew fresh from the pair's sampler
+    /// during its fit, beside the fixed `n` a side it was given.
+    pub fresh_draws: usize,
     /// Peak resident memory during the fit (`None` where the OS does not say).
     pub peak_mib: Option<f64>,
     /// Iterations or training steps.
@@ -104,6 +113,8 @@ impl CellResult {
             cbw2_uvp: None,
             bw2_uvp: None,
             fit_seconds: 0.0,
+            sample_seconds: 0.0,
+            fresh_draws: 0,
             peak_mib: None,
             iterations: 0,
             converged: false,
@@ -113,11 +124,26 @@ impl CellResult {
             notes: vec![format!("diverged: {message}")],
         }
     }
+
+    /// The row of a cell that ended in `e`, a failure [`is_divergence`] accepts: a diverged fit,
+    /// or an external program that failed (its note says `failed: ` and why).
+    pub fn failed(spec: &CellSpec, settings: Vec<(String, String)>, e: &anyhow::Error) -> Self {
+        let mut row = CellResult::diverged(spec, settings, format!("{e:#}"));
+        if e.chain().any(|c| c.downcast_ref::<ExternalFailure>().is_some()) {
+            row.notes = vec![format!("failed: {e:#}")];
+        }
+        row
+    }
 }
 
-/// Whether `e` (anywhere in its chain) is a solver's divergence.
+/// Whether `e` (anywhere in its chain) is a fit that failed on its own terms (a solver's
+/// divergence, an external program's failure): the cell becomes a row that says why and a run
+/// goes on.
 pub fn is_divergence(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| matches!(c.downcast_ref::<SolverError>(), Some(SolverError::Diverged(_))))
+    e.chain().any(|c| {
+        matches!(c.downcast_ref::<SolverError>(), Some(SolverError::Diverged(_)))
+            || c.downcast_ref::<ExternalFailure>().is_some()
+    })
 }
 
 /// How a cell is scored beyond its fit: the sample-metric columns (`compare --metrics`) and,
@@ -170,26 +196,112 @@ pub fn run_scored_cell(
     options: Options,
     scoring: &Scoring,
 ) -> Result<CellOutcome> {
+    run_cell_with(&Fitter::Solver { registry, options }, spec, scoring)
+}
+
+/// What fits a cell: a solver of a registry, an external program, or a calibration plan of
+/// the harness ([`crate::calibration`]).
+pub enum Fitter<'a> {
+    /// A registry's solver, built with these settings.
+    Solver {
+        /// The registry.
+        registry: &'a Registry,
+        /// The solver's settings.
+        options: Options,
+    },
+    /// Another program ([`crate::external`]).
+    External(&'a ExternalSolver),
+    /// `truth` or `independent`.
+    Calibration(&'a str),
+}
+
+/// A fitted plan with how its fit went.
+struct Fitted<'a> {
+    plan: Box<dyn FittedPlan + 'a>,
+    seconds: f64,
+    peak_mib: Option<f64>,
+    fresh_draws: usize,
+    settings: Vec<(String, String)>,
+}
+
+impl Fitter<'_> {
+    fn fit<'a>(
+        &self,
+        inputs: &'a Inputs,
+        spec: &CellSpec,
+        scoring: &Scoring,
+    ) -> Result<Fitted<'a>> {
+        let eps = Eps::new(spec.eps)?;
+        let (source, target) = inputs.training();
+        match self {
+            Fitter::Solver { registry, options } => {
+                let solver = registry.build(&spec.solver, options.clone())?;
+                let sampler = inputs.pair().map(CountingSampler::new);
+                memory::reset_peak();
+                let start = Instant::now();
+                let counted = sampler.as_ref().map(|s| s as &dyn Sampler);
+                let data = FitData { source, target, sampler: counted };
+                let plan = solver
+                    .fit(&data, eps, spec.seed)
+                    .with_context(|| format!("fitting {}", spec.label()))?;
+                Ok(Fitted {
+                    plan,
+                    seconds: start.elapsed().as_secs_f64(),
+                    peak_mib: memory::peak_mib(),
+                    fresh_draws: sampler.map_or(0, |s| s.drawn.into_inner()),
+                    settings: solver.settings(),
+                })
+            }
+            Fitter::External(program) => {
+                // A dry run of the scoring lists every query set the program must answer.
+                let recorder = Recorder::new(source.dim(), eps.get());
+                inputs.score(&recorder, spec, scoring)?;
+                let requests = recorder.into_requests();
+                let run = external::run(program, source, target, eps.get(), spec.seed, requests)?;
+                Ok(Fitted {
+                    plan: Box::new(run.plan),
+                    seconds: run.seconds,
+                    peak_mib: run.peak_mib,
+                    fresh_draws: 0,
+                    settings: program.settings(),
+                })
+            }
+            Fitter::Calibration(name) => {
+                let pair = inputs.pair().ok_or_else(|| {
+                    anyhow!("{name} needs a synthetic pair; {} is a real task", spec.dataset)
+                })?;
+                Ok(Fitted {
+                    plan: calibration::plan(name, pair, eps.get())?,
+                    seconds: 0.0,
+                    peak_mib: None,
+                    fresh_draws: 0,
+                    settings: calibration::settings(name),
+                })
+            }
+        }
+    }
+}
+
+/// Runs one cell with `fitter`: the task's training data, the fit, the dual value on held-out
+/// points where the plan has one, then the scores, against the exact plan where the task has
+/// one, by sample metrics on held-out points otherwise.
+pub fn run_cell_with(fitter: &Fitter, spec: &CellSpec, scoring: &Scoring) -> Result<CellOutcome> {
     let task = Task::by_name(&spec.dataset)?;
-    let solver = registry.build(&spec.solver, options)?;
-    let eps = Eps::new(spec.eps)?;
     let inputs = Inputs::new(&task, spec)?;
-    let (source, target) = inputs.training();
-
-    memory::reset_peak();
-    let start = Instant::now();
-    let data = FitData { source, target, sampler: inputs.sampler() };
-    let plan =
-        solver.fit(&data, eps, spec.seed).with_context(|| format!("fitting {}", spec.label()))?;
-    let fit_seconds = start.elapsed().as_secs_f64();
-    let peak_mib = memory::peak_mib();
-
+    let fitted = fitter.fit(&inputs, spec, scoring)?;
+    let plan = fitted.plan.as_ref();
     let (held_x, held_y) = inputs.held_out();
-    let dual_value = plan.dual_value(&held_x, &held_y)?.value;
-    let scores = inputs
-        .score(plan.as_ref(), spec, scoring)
-        .with_context(|| format!("scoring {}", spec.label()))?;
+    let dual_value = match plan.dual_value(&held_x, &held_y) {
+        Ok(d) => Some(d.value),
+        Err(SolverError::Unsupported(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let start = Instant::now();
+    let scores =
+        inputs.score(plan, spec, scoring).with_context(|| format!("scoring {}", spec.label()))?;
+    let sample_seconds = start.elapsed().as_secs_f64();
     let report = plan.report();
+    let (source, target) = inputs.training();
     let mut spec = spec.clone();
     spec.sizes.train = source.len().min(target.len());
     Ok(CellOutcome {
@@ -197,17 +309,45 @@ pub fn run_scored_cell(
             spec,
             cbw2_uvp: scores.cbw2_uvp,
             bw2_uvp: scores.bw2_uvp,
-            fit_seconds,
-            peak_mib,
+            fit_seconds: fitted.seconds,
+            sample_seconds,
+            fresh_draws: fitted.fresh_draws,
+            peak_mib: fitted.peak_mib,
             iterations: report.iterations,
             converged: report.converged,
-            dual_value: Some(dual_value),
-            settings: solver.settings(),
+            dual_value,
+            settings: fitted.settings,
             metrics: scores.metrics,
             notes: report.notes.clone(),
         },
         figure_row: scores.figure_row,
     })
+}
+
+/// The pair as a solver sees it: fresh samples, counted, and no ground truth.
+struct CountingSampler<'a> {
+    pair: &'a dyn BenchmarkPair,
+    drawn: AtomicUsize,
+}
+
+impl<'a> CountingSampler<'a> {
+    fn new(pair: &'a dyn BenchmarkPair) -> Self {
+        CountingSampler { pair, drawn: AtomicUsize::new(0) }
+    }
+}
+
+impl Sampler for CountingSampler<'_> {
+    fn dim(&self) -> usize {
+        self.pair.dim()
+    }
+    fn sample_source(&self, n: usize, rng: &mut SuiteRng) -> Points {
+        self.drawn.fetch_add(n, Ordering::Relaxed);
+        self.pair.sample_source(n, rng)
+    }
+    fn sample_target(&self, n: usize, rng: &mut SuiteRng) -> Points {
+        self.drawn.fetch_add(n, Ordering::Relaxed);
+        self.pair.sample_target(n, rng)
+    }
 }
 
 /// A cell's scores, before they join the fit's figures in its row.
@@ -248,7 +388,7 @@ impl Inputs {
         }
     }
 
-    fn sampler(&self) -> Option<&dyn BenchmarkPair> {
+    fn pair(&self) -> Option<&dyn BenchmarkPair> {
         match self {
             Inputs::Synthetic { pair, .. } => Some(pair.as_ref()),
             Inputs::Real { .. } => None,
@@ -333,14 +473,22 @@ fn conditional_estimates(
     if let Some(m) = closed {
         return Ok(m);
     }
-    let draws = plan.sample(queries, k, rng)?;
+    // Blocks of queries keep the draws in memory bounded (1000 test points x 1000 draws in
+    // D = 128 would be 1 GB at once); 256 matches the guided sampler's own blocks.
     let d = queries.dim();
-    draws
-        .as_slice()
-        .chunks(k * d)
-        .map(|rows| Ok(Moments::empirical(&Points::new(rows.to_vec(), k, d)?)?))
-        .collect()
+    let mut out = Vec::with_capacity(queries.len());
+    for block in queries.as_slice().chunks(QUERY_BLOCK * d) {
+        let block = Points::new(block.to_vec(), block.len() / d, d)?;
+        let draws = plan.sample(&block, k, rng)?;
+        for rows in draws.as_slice().chunks(k * d) {
+            out.push(Moments::empirical(&Points::new(rows.to_vec(), k, d)?)?);
+        }
+    }
+    Ok(out)
 }
+
+/// Test points whose draws are made and summarised together.
+const QUERY_BLOCK: usize = 256;
 
 /// cBW2-UVP over fixed test points and BW2-UVP of the pushed-forward held-out source.
 fn score(

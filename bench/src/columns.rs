@@ -21,6 +21,10 @@ pub const CBW2_UVP: &str = "cBW2-UVP %";
 pub const BW2_UVP: &str = "BW2-UVP %";
 /// Seconds of the fit.
 pub const FIT_SECONDS: &str = "fit s";
+/// Seconds spent drawing conditional samples to score the plan.
+pub const SAMPLE_SECONDS: &str = "sample s";
+/// Points drawn fresh from the pair's sampler during the fit (source and target together).
+pub const FRESH_DRAWS: &str = "fresh draws";
 /// Peak resident memory of the fit.
 pub const PEAK_MIB: &str = "peak MiB";
 /// Iterations or training steps of the fit.

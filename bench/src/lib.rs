@@ -2,13 +2,18 @@
 //! seed) cell against ground truth, and the helpers both binaries share.
 
 pub mod baseline;
+pub mod calibration;
 pub mod cell;
 pub mod columns;
 pub mod compare;
+pub mod external;
 pub mod memory;
 pub mod outputs;
+pub mod pair_files;
+pub mod pair_score;
 pub mod progress;
 pub mod provenance;
+pub mod published;
 pub mod real;
 pub mod reference;
 pub mod runtime;
@@ -20,7 +25,7 @@ pub mod task;
 pub mod tasks;
 
 pub use cell::{
-    CellOutcome, CellResult, CellSpec, EvalSizes, Scoring, is_divergence, run_cell,
-    run_cell_with_metrics, run_scored_cell,
+    CellOutcome, CellResult, CellSpec, EvalSizes, Fitter, Scoring, is_divergence, run_cell,
+    run_cell_with, run_cell_with_metrics, run_scored_cell,
 };
 pub use task::Task;

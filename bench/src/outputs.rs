@@ -54,6 +54,8 @@ pub struct OutputPaths {
     pub summary: PathBuf,
     /// Seeds, settings and versions of the run.
     pub provenance: PathBuf,
+    /// The benchmark table (runs with Gaussian-mixture cells of the published grid).
+    pub benchmark: PathBuf,
 }
 
 impl OutputPaths {
@@ -65,6 +67,7 @@ impl OutputPaths {
             parquet: csv.with_extension("parquet"),
             summary: csv.with_file_name(format!("{stem}_summary.md")),
             provenance: csv.with_extension("provenance.txt"),
+            benchmark: csv.with_file_name(format!("{stem}_benchmark.md")),
         }
     }
 }
@@ -87,10 +90,69 @@ pub fn summary_markdown(df: &DataFrame) -> Result<String> {
         let spread =
             if seeds > 1 { format!(", mean ± std over {seeds} seeds") } else { String::new() };
         let _ = writeln!(out, "**{heading}{spread}; best of each row in bold**\n");
-        out.push_str(&summary.to_markdown(better, digits));
+        out.push_str(&summary.to_markdown_ranking(
+            better,
+            digits,
+            crate::calibration::CALIBRATIONS,
+        ));
         out.push('\n');
     }
     Ok(out)
+}
+
+/// The benchmark table of the Gaussian-mixture cells that have a published figure: per cell and
+/// solver, cBW2-UVP as mean ± std over the seeds and its 95 % interval, the mean fit and
+/// sampling seconds, and the published figures beside them, with where the interval lies
+/// against the benchmark paper's best solver. `None` when the run has no such cell.
+pub fn benchmark_markdown(df: &DataFrame) -> Result<Option<String>> {
+    use eot_reports::summary::summarise;
+    let (cbw2, fit, sample) =
+        (summarise(df, CBW2_UVP)?, summarise(df, FIT_SECONDS)?, summarise(df, SAMPLE_SECONDS)?);
+    let mut out = String::from(
+        "| D | eps | solver | cBW2-UVP % (mean ± std) | 95 % interval | seeds | fit s | sample s | \
+         best published | vs best published | LightSB published |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    let mut rows = 0;
+    for (r, (dataset, d, eps)) in cbw2.rows.iter().enumerate() {
+        let Some((best, lightsb)) =
+            crate::published::published(*d as usize, *eps).filter(|_| dataset == "gmm")
+        else {
+            continue;
+        };
+        for (s, solver) in cbw2.solvers.iter().enumerate() {
+            let Some(stat) = &cbw2.stats[r][s] else { continue };
+            let mean_of = |summary: &eot_reports::summary::Summary| {
+                summary.stats[r][s].as_ref().map_or("—".into(), |t| format!("{:.1}", t.mean))
+            };
+            let (interval, verdict) = match stat.interval {
+                Some((lo, hi)) => (
+                    format!("[{lo:.3}, {hi:.3}]"),
+                    if hi < best {
+                        "below"
+                    } else if lo > best {
+                        "above"
+                    } else {
+                        "overlaps"
+                    },
+                ),
+                None => {
+                    ("—".into(), if stat.mean < best { "below (1 seed)" } else { "above (1 seed)" })
+                }
+            };
+            let spread = stat.std.map_or(String::new(), |sd| format!(" ± {sd:.3}"));
+            let _ = writeln!(
+                out,
+                "| {d} | {eps} | {solver} | {:.3}{spread} | {interval} | {}/{} | {} | {} | {best} | {verdict} | {lightsb} |",
+                stat.mean,
+                stat.count,
+                stat.runs,
+                mean_of(&fit),
+                mean_of(&sample),
+            );
+            rows += 1;
+        }
+    }
+    Ok((rows > 0).then_some(out))
 }
 
 /// Writes the long table (CSV and Parquet), the summary markdown and the provenance; returns
@@ -101,6 +163,9 @@ pub fn write_run(df: &mut DataFrame, paths: &OutputPaths, provenance: &str) -> R
     let summary = summary_markdown(df)?;
     write_atomically(&paths.summary, summary.as_bytes())?;
     write_atomically(&paths.provenance, provenance.as_bytes())?;
+    if let Some(table) = benchmark_markdown(df)? {
+        write_atomically(&paths.benchmark, table.as_bytes())?;
+    }
     Ok(summary)
 }
 

@@ -18,8 +18,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// The body of every binary's `main`: [`init`], then `run` on the parsed arguments; an error is
 /// printed with its context chain and exits with status 1.
 pub fn main<A: clap::Parser>(run: impl FnOnce(A) -> anyhow::Result<()>) {
+    run_main(|| run(A::parse()));
+}
+
+/// [`init`], then `body`; an error is printed with its context chain and exits with status 1.
+pub fn run_main(body: impl FnOnce() -> anyhow::Result<()>) {
     init();
-    if let Err(e) = run(A::parse()) {
+    if let Err(e) = body() {
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }

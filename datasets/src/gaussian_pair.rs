@@ -2,8 +2,8 @@ use nalgebra::{DMatrix, DVector};
 
 use crate::linalg::{normal_vector, sqrtm_psd, symmetrize};
 use crate::{
-    BenchmarkPair, DataError, Gaussian, GroundTruth, Moments, Points, SuiteRng, random_spd,
-    seeded_rng,
+    BenchmarkPair, DataError, Gaussian, GroundTruth, Moments, Points, Sampler, SuiteRng,
+    random_spd, seeded_rng,
 };
 
 /// Gaussian -> Gaussian with the closed-form EOT plan (docs/design.md §4.1; Janati et al. 2020).
@@ -151,10 +151,7 @@ impl GroundTruth for GaussianPair {
     }
 }
 
-impl BenchmarkPair for GaussianPair {
-    fn name(&self) -> &str {
-        "gaussian"
-    }
+impl Sampler for GaussianPair {
     fn dim(&self) -> usize {
         self.source.dim()
     }
@@ -163,6 +160,12 @@ impl BenchmarkPair for GaussianPair {
     }
     fn sample_target(&self, n: usize, rng: &mut SuiteRng) -> Points {
         self.target.sample(n, rng)
+    }
+}
+
+impl BenchmarkPair for GaussianPair {
+    fn name(&self) -> &str {
+        "gaussian"
     }
     fn ground_truth(&self) -> Option<&dyn GroundTruth> {
         Some(self)

@@ -5,8 +5,8 @@ use rand::Rng;
 
 use crate::linalg::{normal_vector, symmetrize};
 use crate::{
-    BenchmarkPair, DataError, Gaussian, GroundTruth, Moments, Points, SuiteRng, draw_index,
-    log_sum_exp, random_rotation, random_spd, seeded_rng,
+    BenchmarkPair, DataError, Gaussian, GroundTruth, Moments, Points, Sampler, SuiteRng,
+    draw_index, log_sum_exp, random_rotation, random_spd, seeded_rng,
 };
 
 /// How a Gaussian-mixture benchmark pair is built (docs/design.md §4.2).
@@ -119,6 +119,17 @@ impl GmmPair {
                 (log_alpha, c.offset.clone(), &c.cov / self.settings.eps)
             })
             .collect()
+    }
+
+    /// The source mixture's components (equal weights).
+    pub fn source_components(&self) -> &[Gaussian] {
+        &self.source
+    }
+
+    /// The potential's mixture, `exp(f*(y)/eps) ∝ sum_k p_k N(y | mu_k, Sigma_k)`: the
+    /// normalised weights `p_k` with `(mu_k, Sigma_k)`.
+    pub fn potential_components(&self) -> Vec<(f64, &Gaussian)> {
+        self.plan.iter().map(|c| (c.log_weight.exp(), &c.potential)).collect()
     }
 
     /// The settings the pair was built from.
@@ -257,10 +268,7 @@ impl GroundTruth for GmmPair {
     }
 }
 
-impl BenchmarkPair for GmmPair {
-    fn name(&self) -> &str {
-        "gmm"
-    }
+impl Sampler for GmmPair {
     fn dim(&self) -> usize {
         self.settings.dim
     }
@@ -281,6 +289,12 @@ impl BenchmarkPair for GmmPair {
             data.extend(self.conditional_sample(x, 1, rng).into_vec());
         }
         Points::new(data, n, d).expect("finite mixture draws")
+    }
+}
+
+impl BenchmarkPair for GmmPair {
+    fn name(&self) -> &str {
+        "gmm"
     }
     fn ground_truth(&self) -> Option<&dyn GroundTruth> {
         Some(self)

@@ -187,11 +187,9 @@ fn checked(path: &Path, data: Vec<f64>, n: usize, d: usize) -> Result<Points, Da
 }
 
 fn load_npy(path: &Path) -> Result<Points, DataError> {
-    let npy = npyz::NpyFile::new(BufReader::new(open(path)?))
-        .map_err(|e| DataError::file(path, format!("not a valid .npy file: {e}")))?;
-    let shape = npy.shape().to_vec();
+    let (shape, values) = load_array(path)?;
     let (n, d) = match shape.as_slice() {
-        [n, d] => (*n as usize, *d as usize),
+        [n, d] => (*n, *d),
         _ => {
             return Err(DataError::file(
                 path,
@@ -199,7 +197,17 @@ fn load_npy(path: &Path) -> Result<Points, DataError> {
             ));
         }
     };
-    if n.checked_mul(d).is_none_or(|len| len as u64 != npy.len()) {
+    checked(path, values, n, d)
+}
+
+/// An `.npy` array of any shape, its values as f64 in C (row-major) order whatever the file's
+/// order; the dtypes of [`load_points`]. Values are not checked here.
+pub fn load_array(path: &Path) -> Result<(Vec<usize>, Vec<f64>), DataError> {
+    let npy = npyz::NpyFile::new(BufReader::new(open(path)?))
+        .map_err(|e| DataError::file(path, format!("not a valid .npy file: {e}")))?;
+    let shape: Vec<usize> = npy.shape().iter().map(|&s| s as usize).collect();
+    let len = shape.iter().try_fold(1usize, |a, &s| a.checked_mul(s));
+    if len.is_none_or(|len| len as u64 != npy.len()) {
         return Err(DataError::file(
             path,
             format!("shape {shape:?} does not match the data in the file"),
@@ -207,8 +215,43 @@ fn load_npy(path: &Path) -> Result<Points, DataError> {
     }
     let fortran = npy.order() == npyz::Order::Fortran;
     let values = read_npy_values(path, npy)?;
-    let data = if fortran { transpose(&values, d, n) } else { values };
-    checked(path, data, n, d)
+    Ok((shape.clone(), if fortran { c_order(&values, &shape) } else { values }))
+}
+
+/// Writes `data` (C order, `shape`) as a little-endian float64 `.npy` (format 1.0), byte for
+/// byte the same for the same input, through a temporary file renamed into place.
+pub fn write_array(path: &Path, shape: &[usize], data: &[f64]) -> Result<(), DataError> {
+    let expected = shape.iter().product::<usize>();
+    if expected != data.len() {
+        return Err(DataError::file(
+            path,
+            format!("{} values for the shape {shape:?} ({expected} expected)", data.len()),
+        ));
+    }
+    let dims: Vec<String> = shape.iter().map(|s| s.to_string()).collect();
+    let tuple = match dims.len() {
+        1 => format!("({},)", dims[0]),
+        _ => format!("({})", dims.join(", ")),
+    };
+    let mut header = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': {tuple}, }}");
+    // magic (6) + version (2) + header length (2) + header + newline: a multiple of 64.
+    header.push_str(&" ".repeat((64 - (10 + header.len() + 1) % 64) % 64));
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.reserve(8 * data.len());
+    for v in data {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    let temp = path.with_file_name(format!(
+        ".{}.tmp-{}",
+        path.file_name().map_or("array".into(), |n| n.to_string_lossy()),
+        std::process::id()
+    ));
+    let err = |e: std::io::Error| DataError::file(path, format!("cannot write: {e}"));
+    std::fs::write(&temp, &bytes).map_err(err)?;
+    std::fs::rename(&temp, path).map_err(err)
 }
 
 /// The values of an `.npy` file as f64: floats of 32 or 64 bits and integers of any width
@@ -280,12 +323,20 @@ fn numpy_dtype_name(dtype: &npyz::DType) -> String {
     }
 }
 
-/// Column-major `rows x cols` (as stored) to row-major `cols x rows`... i.e. Fortran order to C order.
-fn transpose(values: &[f64], d: usize, n: usize) -> Vec<f64> {
+/// Fortran-order (first index fastest) values of an array of `shape` in C order.
+fn c_order(values: &[f64], shape: &[usize]) -> Vec<f64> {
     let mut out = vec![0.0; values.len()];
-    for i in 0..n {
-        for k in 0..d {
-            out[i * d + k] = values[k * n + i];
+    let mut index = vec![0usize; shape.len()];
+    for v in values {
+        // `index` walks the array in Fortran order; its C-order position is out's slot.
+        let pos = index.iter().zip(shape).fold(0, |p, (i, s)| p * s + i);
+        out[pos] = *v;
+        for (i, s) in index.iter_mut().zip(shape) {
+            *i += 1;
+            if *i < *s {
+                break;
+            }
+            *i = 0;
         }
     }
     out

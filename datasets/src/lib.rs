@@ -25,7 +25,7 @@ pub use gaussian_pair::GaussianPair;
 pub use gmm_pair::{GmmPair, GmmPairSettings};
 pub use linalg::{random_rotation, random_spd, sqrtm_psd};
 pub use logspace::{draw_index, log_sum_exp};
-pub use pair::{BenchmarkPair, GroundTruth, Moments};
+pub use pair::{BenchmarkPair, GroundTruth, Moments, Sampler};
 pub use points::{MAX_ABS_COORDINATE, Points, coordinate_problem};
 pub use rng::{SuiteRng, seeded_rng, substream};
 pub use swiss_roll::SwissRollPair;

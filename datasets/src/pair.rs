@@ -58,16 +58,22 @@ pub trait GroundTruth: Send + Sync {
     fn target_moments(&self) -> Moments;
 }
 
-/// A source/target pair of distributions with samplers, and its ground truth when one is known.
-pub trait BenchmarkPair: Send + Sync {
-    /// Short name used in tables (`gaussian`, `gmm`, `swiss-roll`).
-    fn name(&self) -> &str;
+/// Fresh samples of a source and a target distribution, and nothing else: what a solver that
+/// trains on mini-batches may see of a benchmark pair (the pair's ground truth stays with the
+/// harness that scores it).
+pub trait Sampler: Send + Sync {
     /// Dimension of both spaces.
     fn dim(&self) -> usize;
     /// `n` draws from the source `p0`.
     fn sample_source(&self, n: usize, rng: &mut SuiteRng) -> Points;
     /// `n` draws from the target `p1`.
     fn sample_target(&self, n: usize, rng: &mut SuiteRng) -> Points;
+}
+
+/// A source/target pair of distributions with samplers, and its ground truth when one is known.
+pub trait BenchmarkPair: Sampler {
+    /// Short name used in tables (`gaussian`, `gmm`, `swiss-roll`).
+    fn name(&self) -> &str;
     /// The exact EOT plan for the pair's `eps`, if known.
     fn ground_truth(&self) -> Option<&dyn GroundTruth>;
 }

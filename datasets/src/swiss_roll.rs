@@ -1,7 +1,7 @@
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::{BenchmarkPair, GroundTruth, Points, SuiteRng};
+use crate::{BenchmarkPair, GroundTruth, Points, Sampler, SuiteRng};
 
 /// Gaussian -> Swiss roll in 2-D (docs/design.md §4.3), the authors' toy; no ground truth.
 ///
@@ -10,10 +10,7 @@ use crate::{BenchmarkPair, GroundTruth, Points, SuiteRng};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SwissRollPair;
 
-impl BenchmarkPair for SwissRollPair {
-    fn name(&self) -> &str {
-        "swiss-roll"
-    }
+impl Sampler for SwissRollPair {
     fn dim(&self) -> usize {
         2
     }
@@ -31,6 +28,12 @@ impl BenchmarkPair for SwissRollPair {
             data.push((t * t.sin() + 0.8 * ny) / 7.5);
         }
         Points::new(data, n, 2).expect("finite draws")
+    }
+}
+
+impl BenchmarkPair for SwissRollPair {
+    fn name(&self) -> &str {
+        "swiss-roll"
     }
     fn ground_truth(&self) -> Option<&dyn GroundTruth> {
         None

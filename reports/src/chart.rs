@@ -72,8 +72,9 @@ pub struct ChartSummary {
 /// Draws `metric` against eps: one panel per distinct [`ChartPoint::panel`], one line with
 /// markers per solver, to `<stem>.svg` and `<stem>.png`.
 ///
-/// Where a (solver, panel, eps) has several points (several seeds), each is a marker and the
-/// line goes through their mean. The line breaks at an eps whose value is skipped rather than
+/// Where a (solver, panel, eps) has several points (several seeds), each is a marker, the line
+/// goes through their mean and a vertical bar shows the 95 % Student-t interval of the mean
+/// (cut at the panel's floor where it reaches below zero on the log axis). The line breaks at an eps whose value is skipped rather than
 /// bridging it. Empty input, or input of which nothing can be drawn, is an error.
 pub fn metric_vs_eps(
     stem: &Path,
@@ -335,7 +336,15 @@ impl Chart<'_> {
             return inner.draw(&note).map_err(|e| e.to_string());
         }
         let xs = drawn.iter().filter_map(|i| i.xy.map(|p| p.0));
-        let ys = drawn.iter().filter_map(|i| i.xy.map(|p| p.1));
+        let bars: Vec<Vec<(f64, f64, f64)>> = match self.kind {
+            Kind::MetricVsEps => {
+                (0..self.solvers.len()).map(|s| self.intervals(panel, s)).collect()
+            }
+            Kind::QualityVsTime => Vec::new(),
+        };
+        // The axis holds the bars' tops too (their bottoms are cut at the floor when not > 0).
+        let tops = bars.iter().flatten().map(|b| b.2).filter(|v| v.is_finite() && *v > 0.0);
+        let ys = drawn.iter().filter_map(|i| i.xy.map(|p| p.1)).chain(tops);
         let (x_range, x_ticks) = log_axis(xs);
         let (y_range, y_ticks) = log_axis(ys);
         let x_desc = match self.kind {
@@ -364,10 +373,15 @@ impl Chart<'_> {
             .map_err(|e| e.to_string())?;
         let plot = chart.plotting_area();
         if self.kind == Kind::MetricVsEps {
-            for s in 0..self.solvers.len() {
+            for (s, solver_bars) in bars.iter().enumerate().take(self.solvers.len()) {
                 for run in self.line_runs(panel, s) {
                     let line = PathElement::new(run, color(s).stroke_width(2));
                     plot.draw(&line).map_err(|e| e.to_string())?;
+                }
+                for &(e, lo, hi) in solver_bars {
+                    let lo = lo.max(y_range.0);
+                    let bar = PathElement::new(vec![(e, lo), (e, hi)], color(s).stroke_width(1));
+                    plot.draw(&bar).map_err(|e| e.to_string())?;
                 }
             }
         }
@@ -380,6 +394,29 @@ impl Chart<'_> {
             marker(plot, xy, shape, color(item.solver))?;
         }
         Ok(())
+    }
+
+    /// The 95 % interval of the mean of `solver`'s values at each eps of `panel` that has at
+    /// least two: `(eps, low, high)`.
+    fn intervals(&self, panel: usize, solver: usize) -> Vec<(f64, f64, f64)> {
+        let mut by_eps: Vec<(f64, Vec<f64>)> = Vec::new();
+        for i in self.items.iter().filter(|i| i.panel == panel && i.solver == solver) {
+            let Some((_, y)) = i.xy else { continue };
+            match by_eps.iter_mut().find(|(e, _)| e.total_cmp(&i.eps).is_eq()) {
+                Some((_, ys)) => ys.push(y),
+                None => by_eps.push((i.eps, vec![y])),
+            }
+        }
+        by_eps
+            .into_iter()
+            .filter(|(_, ys)| ys.len() >= 2)
+            .map(|(e, ys)| {
+                let (m, n) = (mean(&ys), ys.len() as f64);
+                let sd = (ys.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+                let half = crate::summary::t_quantile_975(ys.len() - 1) * sd / n.sqrt();
+                (e, m - half, m + half)
+            })
+            .collect()
     }
 
     /// The pieces of `solver`'s line in `panel`: through the mean value at each eps, broken at

@@ -24,6 +24,9 @@ pub struct Stat {
     pub mean: f64,
     /// Sample standard deviation (n - 1); `None` with one seed.
     pub std: Option<f64>,
+    /// The 95 % Student-t interval of the mean, `mean ± t(0.975, n-1) std / sqrt(n)`; `None`
+    /// with one seed.
+    pub interval: Option<(f64, f64)>,
     /// Seeds with a value (a diverged seed has none).
     pub count: usize,
     /// Seeds run, with or without a value.
@@ -80,11 +83,19 @@ impl Summary {
     /// decimals (the std only with two or more seeds; `(k/n seeds)` when some seeds have no
     /// value), `—` where there is none, the best mean of each row in bold.
     pub fn to_markdown(&self, better: Better, digits: usize) -> String {
+        self.to_markdown_ranking(better, digits, &[])
+    }
+
+    /// [`Summary::to_markdown`], with the columns of `unranked` (reference rows such as a noise
+    /// floor) shown but never marked best.
+    pub fn to_markdown_ranking(&self, better: Better, digits: usize, unranked: &[&str]) -> String {
+        let ranked: Vec<bool> =
+            self.solvers.iter().map(|s| !unranked.contains(&s.as_str())).collect();
         let mut out = String::new();
         let _ = writeln!(out, "| dataset | D | eps | {} |", self.solvers.join(" | "));
         let _ = writeln!(out, "|---|---|---|{}", "---|".repeat(self.solvers.len()));
         for ((dataset, d, eps), stats) in self.rows.iter().zip(&self.stats) {
-            let best = best_index(stats, better);
+            let best = best_index(stats, better, &ranked);
             let cells: Vec<String> = stats
                 .iter()
                 .enumerate()
@@ -114,10 +125,10 @@ fn entry(s: &Stat, digits: usize) -> String {
 }
 
 /// The solver with the best mean in a row; ties keep the first.
-fn best_index(stats: &[Option<Stat>], better: Better) -> Option<usize> {
+fn best_index(stats: &[Option<Stat>], better: Better, ranked: &[bool]) -> Option<usize> {
     let mut best: Option<(usize, f64)> = None;
     for (j, s) in stats.iter().enumerate() {
-        let Some(s) = s else { continue };
+        let Some(s) = s.as_ref().filter(|_| ranked[j]) else { continue };
         let wins = match best {
             None => true,
             Some((_, b)) => match better {
@@ -141,7 +152,17 @@ fn stat(values: &[Option<f64>]) -> Option<Stat> {
     let mean = present.iter().sum::<f64>() / n;
     let std = (present.len() > 1)
         .then(|| (present.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt());
-    Some(Stat { mean, std, count: present.len(), runs: values.len() })
+    let interval = std.map(|sd| {
+        let half = t_quantile_975(present.len() - 1) * sd / n.sqrt();
+        (mean - half, mean + half)
+    });
+    Some(Stat { mean, std, interval, count: present.len(), runs: values.len() })
+}
+
+/// The 0.975 quantile of Student's t with `df` degrees of freedom (4.303 for 2).
+pub fn t_quantile_975(df: usize) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    StudentsT::new(0.0, 1.0, df as f64).map_or(f64::NAN, |t| t.inverse_cdf(0.975))
 }
 
 /// Index of `key` in `keys`, appended when new.
@@ -188,6 +209,10 @@ mod tests {
         assert_eq!(s.rows.len(), 2);
         let a = s.stats[0][0].as_ref().unwrap();
         assert_eq!((a.mean, a.std), (2.0, Some(2f64.sqrt())));
+        // Two seeds: t(0.975, 1) = 12.706, so the interval is 2 +- 12.706 * sqrt(2) / sqrt(2).
+        let (lo, hi) = a.interval.unwrap();
+        assert!((hi - 2.0 - 12.7062).abs() < 1e-3 && (2.0 - lo - 12.7062).abs() < 1e-3);
+        assert!((t_quantile_975(2) - 4.3027).abs() < 1e-3);
         let md = s.to_markdown(Better::Lower, 2);
         assert!(md.contains("| gmm | 2 | 1 | 2.00 ± 1.41 | **0.50 (1/2 seeds)** |"), "{md}");
         assert!(md.contains("| gmm | 16 | 1 | **4.00** | — |"), "{md}");

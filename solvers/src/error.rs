@@ -15,6 +15,10 @@ pub enum SolverError {
     /// A run that produced non-finite numbers; says where it stopped.
     #[error("diverged: {0}")]
     Diverged(String),
+    /// Something a plan does not provide (an external program's potential, a calibration
+    /// plan's dual value): reports leave it empty.
+    #[error("not provided: {0}")]
+    Unsupported(String),
     /// An error from candle (tensor shapes, devices).
     #[error("candle: {0}")]
     Candle(#[from] candle_core::Error),

@@ -1,4 +1,4 @@
-use eot_datasets::{BenchmarkPair, Moments, Points, SuiteRng};
+use eot_datasets::{Moments, Points, Sampler, SuiteRng};
 
 use crate::{Eps, SolverError};
 
@@ -10,8 +10,16 @@ pub struct FitData<'a> {
     pub source: &'a Points,
     /// Target sample.
     pub target: &'a Points,
-    /// Fresh samples of the pair, for solvers that draw mini-batches.
-    pub sampler: Option<&'a dyn BenchmarkPair>,
+    /// Fresh samples of the pair, for solvers that draw mini-batches. Only samples: a solver
+    /// cannot reach the pair's ground truth through it.
+    ///
+    /// ```compile_fail
+    /// # use eot_solvers::FitData;
+    /// fn peek(data: &FitData) {
+    ///     let _truth = data.sampler.unwrap().ground_truth(); // no such method on a Sampler
+    /// }
+    /// ```
+    pub sampler: Option<&'a dyn Sampler>,
 }
 
 impl<'a> FitData<'a> {

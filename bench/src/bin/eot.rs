@@ -93,12 +93,70 @@ enum Command {
         #[arg(long, allow_negative_numbers = true)]
         eps: Option<f64>,
     },
+    /// The benchmark pairs as files anyone can read (export), and any program's draws scored
+    /// against them (score).
+    Benchmark {
+        #[command(subcommand)]
+        command: BenchmarkCommand,
+    },
     /// List the registered solvers; with --settings, every setting key of one solver (or of
     /// all) with its default, range and help.
     Solvers {
         /// Print the settings of this solver (all solvers when no name is given).
         #[arg(long, value_name = "NAME")]
         settings: Option<Option<String>>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchmarkCommand {
+    /// Writes one folder per (dataset, D, eps): training samples, the fixed test points, the
+    /// exact conditional moments there, the target's moments, the construction, and a
+    /// manifest with the conventions and every file's SHA-256.
+    Export {
+        /// gmm (the Gaussian-mixture benchmark pairs) or gaussian.
+        #[arg(long, default_value = "gmm")]
+        dataset: String,
+        /// Dimensions D.
+        #[arg(long, value_delimiter = ',', default_value = "2,16,64,128")]
+        dims: Vec<usize>,
+        /// Regularisers eps (cost |x-y|^2/2).
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "0.1,1,10",
+            allow_negative_numbers = true
+        )]
+        eps: Vec<f64>,
+        /// Seed of the training samples (as compare's --seeds).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Training points per side (as compare's --n).
+        #[arg(long, default_value_t = 2000)]
+        n: usize,
+        /// Test points (the benchmark protocol: 1000).
+        #[arg(long, default_value_t = 1000)]
+        queries: usize,
+        /// Folder to write the pairs' folders in.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Scores K draws of pi(.|x) per test point of an exported pair: cBW2-UVP, BW2-UVP of the
+    /// pushed-forward test points, conditional diversity, and the noise floor (exact draws of
+    /// the same K).
+    Score {
+        /// The pair's folder (written by `eot benchmark export`).
+        #[arg(long)]
+        pair: PathBuf,
+        /// The draws: CSV `query,sample,y0,...` (as `eot transport` writes) or .npy (Q, K, D).
+        #[arg(long)]
+        samples: PathBuf,
+        /// Seed of the noise floor's exact draws.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Print one JSON object instead of lines.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -125,6 +183,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Benchmark { command } => benchmark(command),
         Command::Solve { fit } => {
             let (source, target) = load_matching(&fit.source, &fit.target)?;
             let start = Instant::now();
@@ -192,6 +251,59 @@ fn run(cli: Cli) -> Result<()> {
             write_samples(output.writer(), &draws, samples)
                 .with_context(|| format!("writing {}", out.display()))?;
             output.commit().context("--out")
+        }
+    }
+}
+
+/// `eot benchmark export` and `eot benchmark score`.
+fn benchmark(command: BenchmarkCommand) -> Result<()> {
+    use eot_bench::pair_files::{ExportSizes, export_pair, load_pair};
+    use eot_bench::pair_score::{load_draws, score};
+    match command {
+        BenchmarkCommand::Export { dataset, dims, eps, seed, n, queries, out } => {
+            if !["gmm", "gaussian"].contains(&dataset.as_str()) {
+                bail!("--dataset {dataset}: the exported pairs are gmm and gaussian");
+            }
+            for (flag, v) in [("--n", n), ("--queries", queries)] {
+                if v < 2 {
+                    bail!("{flag} must be >= 2, got {v}");
+                }
+            }
+            for &e in &eps {
+                Eps::new(e).with_context(|| format!("--eps {e}"))?;
+            }
+            eot_reports::files::check_output_dir(&out).context("--out")?;
+            let commit = eot_bench::provenance::commit();
+            for &d in &dims {
+                for &e in &eps {
+                    let sizes = ExportSizes { n, queries };
+                    let dir = export_pair(&dataset, d, e, seed, sizes, &out, &commit)
+                        .with_context(|| format!("exporting {dataset} D={d} eps={e}"))?;
+                    eprintln!("wrote {}", dir.display());
+                }
+            }
+            Ok(())
+        }
+        BenchmarkCommand::Score { pair, samples, seed, json } => {
+            let files = load_pair(&pair)?;
+            let m = &files.manifest;
+            let draws = load_draws(&samples, m.test_points, m.dim)?;
+            let s = score(&files, &draws, seed)?;
+            if json {
+                println!("{}", serde_json::to_string(&s)?);
+            } else {
+                println!(
+                    "pair: {} D={} eps={} ({} test points x {} draws)",
+                    m.dataset, m.dim, m.eps, s.test_points, s.draws
+                );
+                println!(
+                    "cBW2-UVP %: {:.4} (at {} draws: exact draws score {:.4}, draws ignoring x {:.4})",
+                    s.cbw2_uvp, s.draws, s.floor_cbw2_uvp, s.independent_cbw2_uvp
+                );
+                println!("BW2-UVP % of the pushed-forward test points: {:.4}", s.bw2_uvp);
+                println!("conditional diversity: {:.4}", s.diversity);
+            }
+            Ok(())
         }
     }
 }

@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Parser;
 use eot_bench::solver_opts::solver_options;
-use eot_datasets::{BenchmarkPair, Moments, Points, SwissRollPair, substream};
+use eot_datasets::{Moments, Points, Sampler, SwissRollPair, substream};
 use eot_metrics::{bw2_uvp, energy_distance, w2_squared};
 use eot_reports::figure::{Extent, Layer, Panel, check_font, scatter};
 use eot_reports::{Table, Value};

@@ -18,6 +18,12 @@ pub const DEFAULT_OUT: &str = "reports/results/compare.csv";
 #[command(about = "Compare EOT solvers against ground truth, cell by cell")]
 /// The command line of `compare` (`compare --help` prints every flag).
 pub struct Args {
+    /// Named defaults for the grid, sizes and solver settings of every flag not given: default
+    /// (all four solvers on the default grid, the neural ones at CPU-sized settings), benchmark
+    /// (the published protocol, 3 seeds), none (the flags' own defaults). The provenance
+    /// records the profile and every setting.
+    #[arg(long, default_value = "default")]
+    pub profile: String,
     /// Solvers, comma-separated (see `eot solvers`).
     #[arg(long, value_delimiter = ',', default_value = "sinkhorn,gmm")]
     pub solvers: Vec<String>,
@@ -54,6 +60,11 @@ pub struct Args {
     /// Device: cpu, cuda, cuda:N.
     #[arg(long, default_value = "cpu")]
     pub device: String,
+    /// Another program as a solver, NAME=COMMAND (repeatable): NAME can then be given to
+    /// --solvers; COMMAND runs once per cell under the contract of docs/external-solvers.md
+    /// (--opt NAME.timeout=SECONDS, default 3600).
+    #[arg(long = "external", value_name = "NAME=COMMAND")]
+    pub externals: Vec<String>,
     /// Solver setting key=value (repeatable), passed to every solver; SOLVER.key=value passes
     /// it to that solver only (e.g. gmm.covariance=full).
     #[arg(long = "opt")]
@@ -121,6 +132,9 @@ pub struct Args {
     /// figure may be 25 % worse, plus 0.05 points); the check uses the baseline's own value.
     #[arg(long, requires = "update_baseline")]
     pub quality_tolerance: Option<f64>,
+    /// Solvers that a profile runs at only some dimensions (set by the profile, not a flag).
+    #[arg(skip)]
+    pub solver_dims: Vec<(String, Vec<usize>)>,
     /// Seconds between the progress lines printed when stderr is not a terminal (where the
     /// progress bar is hidden).
     #[arg(long, default_value_t = 30)]

@@ -7,6 +7,8 @@ use anyhow::{Context, Result, bail};
 use eot_solvers::Registry;
 
 use super::Args;
+use crate::calibration::is_calibration;
+use crate::external::ExternalSolver;
 use crate::solver_opts::{owned_option, solver_options};
 use crate::{CellSpec, EvalSizes, Task};
 
@@ -17,7 +19,11 @@ pub fn cells(args: &Args, sizes: EvalSizes) -> Result<Vec<CellSpec>> {
     for solver in &args.solvers {
         for dataset in &args.datasets {
             let task = Task::by_name(dataset).with_context(|| format!("--datasets {dataset}"))?;
+            let allowed = args.solver_dims.iter().find(|(s, _)| s == solver).map(|(_, d)| d);
             for dim in task.dims(&args.dims) {
+                if allowed.is_some_and(|d| !d.contains(&dim) && !task.is_real()) {
+                    continue;
+                }
                 for &eps in &args.eps {
                     for &seed in &args.seeds {
                         out.push(CellSpec {
@@ -39,7 +45,12 @@ pub fn cells(args: &Args, sizes: EvalSizes) -> Result<Vec<CellSpec>> {
 /// Refuses, before anything runs, a grid with no cells or with a cell that cannot be built (an
 /// unknown solver or dataset, a dimension the dataset does not have, a bad eps or setting), so a
 /// long run never stops half-way on a typo.
-pub fn check_grid(registry: &Registry, args: &Args, cells: &[CellSpec]) -> Result<()> {
+pub fn check_grid(
+    registry: &Registry,
+    externals: &[ExternalSolver],
+    args: &Args,
+    cells: &[CellSpec],
+) -> Result<()> {
     for &eps in &args.eps {
         eot_solvers::Eps::new(eps).with_context(|| format!("--eps {eps}"))?;
     }
@@ -58,6 +69,12 @@ pub fn check_grid(registry: &Registry, args: &Args, cells: &[CellSpec]) -> Resul
         }
     }
     for solver in &args.solvers {
+        if is_calibration(solver) {
+            continue;
+        }
+        if externals.iter().any(|e| &e.name == solver) {
+            continue;
+        }
         registry
             .build(solver, solver_options(&args.opts, solver, &args.device)?)
             .with_context(|| format!("--solvers {solver}"))?;
@@ -68,8 +85,21 @@ pub fn check_grid(registry: &Registry, args: &Args, cells: &[CellSpec]) -> Resul
     for c in cells {
         if seen.insert((c.dataset.clone(), c.dim, c.eps.to_bits())) {
             let task = Task::by_name(&c.dataset)?;
-            task.pair(c.dim, c.eps).with_context(|| format!("cell {}", c.label()))?;
+            let pair = task.pair(c.dim, c.eps).with_context(|| format!("cell {}", c.label()))?;
             task.prepared().with_context(|| format!("preparing {}", c.dataset))?;
+            // The calibration plans read a synthetic pair; truth, its ground truth.
+            for cal in args.solvers.iter().filter(|s| is_calibration(s)) {
+                let usable = match &pair {
+                    Some(p) => cal != "truth" || p.ground_truth().is_some(),
+                    None => false,
+                };
+                if !usable {
+                    bail!(
+                        "--solvers {cal}: {} has no ground truth to calibrate against",
+                        c.dataset
+                    );
+                }
+            }
         }
     }
     Ok(())

@@ -11,10 +11,12 @@
 
 mod args;
 mod grid;
+mod profile;
 
 pub use args::{Args, DEFAULT_OUT};
 pub use grid::cells;
 use grid::{check_grid, check_outputs, set_threads};
+pub use profile::{PROFILES, Profile, profile};
 
 use std::path::Path;
 
@@ -22,6 +24,8 @@ use anyhow::{Result, bail};
 use eot_solvers::Registry;
 
 use crate::baseline::{Baseline, regression_table};
+use crate::calibration::{CALIBRATIONS, is_calibration};
+use crate::external::{self, ExternalSolver};
 use crate::outputs::{OutputPaths, readme_block, refresh_readme, write_charts, write_run};
 use crate::progress::Progress;
 use crate::reference::reference_seconds;
@@ -29,13 +33,19 @@ use crate::shard::shard_files;
 use crate::solver_opts::solver_options;
 use crate::table::indexed_table;
 use crate::tasks::TaskFigures;
-use crate::{CellResult, CellSpec, Scoring, Task, is_divergence, run_scored_cell};
+use crate::{CellResult, CellSpec, Fitter, Scoring, Task, is_divergence, run_cell_with};
 use eot_reports::frame::{concat_sorted, read_parquet, to_frame, write_parquet};
 
 /// The body of a `compare` binary: parses the command line and runs it with `registry`'s
 /// solvers (`--solvers` names them); an error is printed and exits with status 1.
 pub fn main(registry: Registry) {
-    crate::runtime::main::<Args>(|args| run(args, &registry));
+    crate::runtime::run_main(|| {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Args::command().get_matches();
+        let mut args = Args::from_arg_matches(&matches)?;
+        profile(&args.profile)?.apply(&mut args, &matches);
+        run(args, &registry)
+    });
 }
 
 /// Runs `compare` with parsed arguments and `registry`'s solvers.
@@ -53,8 +63,11 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
     // The tree as it is when the run starts: edits made during a long run are not in it.
     let commit = crate::provenance::commit();
     let scoring = args.scoring()?;
+    let taken: Vec<&str> =
+        registry.list().iter().map(|(n, _)| *n).chain(CALIBRATIONS.iter().copied()).collect();
+    let externals = external::configure(&args.externals, &args.opts, &taken)?;
     let cells = cells(&args, args.sizes()?)?;
-    check_grid(registry, &args, &cells)?;
+    check_grid(registry, &externals, &args, &cells)?;
     let baseline = match &args.check_baseline {
         Some(path) => {
             let b = Baseline::load(path)?;
@@ -75,7 +88,7 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
     for (k, &(i, spec)) in mine.iter().enumerate() {
         let cell = spec.label();
         progress.start_cell(&cell);
-        let r = run_one(registry, &args, spec, &scoring, &mut figures)?;
+        let r = run_one(registry, &externals, &args, spec, &scoring, &mut figures)?;
         progress.finish_cell(&format!("[{}/{}] {cell} ... {}", k + 1, mine.len(), outcome(&r)));
         results.push((i, r));
     }
@@ -126,18 +139,36 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
     Ok(())
 }
 
-/// Fits and scores one cell; a diverged fit becomes a row with no scores. A real image task's
-/// cell also leaves its row of decoded draws in `figures` (the first seed's, one row per solver
-/// and eps).
+/// What fits the cells of `solver`: a calibration plan, an external program, or a solver of
+/// the registry.
+fn fitter<'a>(
+    registry: &'a Registry,
+    externals: &'a [ExternalSolver],
+    args: &Args,
+    solver: &'a str,
+) -> Result<Fitter<'a>> {
+    if is_calibration(solver) {
+        return Ok(Fitter::Calibration(solver));
+    }
+    if let Some(e) = externals.iter().find(|e| e.name == solver) {
+        return Ok(Fitter::External(e));
+    }
+    Ok(Fitter::Solver { registry, options: solver_options(&args.opts, solver, &args.device)? })
+}
+
+/// Fits and scores one cell; a diverged fit (or a failed external program) becomes a row with
+/// no scores that says why. A real image task's cell also leaves its row of decoded draws in
+/// `figures` (the first seed's, one row per solver and eps).
 fn run_one(
     registry: &Registry,
+    externals: &[ExternalSolver],
     args: &Args,
     spec: &CellSpec,
     scoring: &Scoring,
     figures: &mut TaskFigures,
 ) -> Result<CellResult> {
-    let options = solver_options(&args.opts, &spec.solver, &args.device)?;
-    match run_scored_cell(registry, spec, options.clone(), scoring) {
+    let fitter = fitter(registry, externals, args, &spec.solver)?;
+    match run_cell_with(&fitter, spec, scoring) {
         Ok(cell) => {
             if let Some(row) = cell.figure_row.filter(|_| Some(&spec.seed) == args.seeds.first()) {
                 figures.add(&spec.dataset, row);
@@ -145,8 +176,14 @@ fn run_one(
             Ok(cell.result)
         }
         Err(e) if is_divergence(&e) => {
-            let settings = registry.build(&spec.solver, options)?.settings();
-            Ok(CellResult::diverged(spec, settings, format!("{e:#}")))
+            let settings = match &fitter {
+                Fitter::Solver { registry, options } => {
+                    registry.build(&spec.solver, options.clone())?.settings()
+                }
+                Fitter::External(e) => e.settings(),
+                Fitter::Calibration(name) => crate::calibration::settings(name),
+            };
+            Ok(CellResult::failed(spec, settings, &e))
         }
         Err(e) => Err(e),
     }
@@ -155,7 +192,9 @@ fn run_one(
 /// One line on how a cell went.
 fn outcome(r: &CellResult) -> String {
     match (r.converged, r.cbw2_uvp, r.notes.first()) {
-        (false, None, Some(note)) if note.starts_with("diverged") => note.clone(),
+        (false, None, Some(note)) if note.starts_with("diverged") || note.starts_with("failed") => {
+            note.clone()
+        }
         (_, None, _) if !r.metrics.is_empty() => {
             let shown: Vec<String> = r
                 .metrics
@@ -268,6 +307,13 @@ fn provenance(args: &Args, results: &[CellResult], commit: &str) -> Result<Strin
         args.diversity_queries.min(args.metric_n),
         args.diversity_draws
     )];
+    let profile = profile(&args.profile)?;
+    lines.push(format!(
+        "Profile: {} ({}); settings given on top of the solvers' defaults: {}",
+        profile.name,
+        profile.about,
+        if args.opts.is_empty() { "none".to_string() } else { args.opts.join(" ") }
+    ));
     let mut seen = std::collections::BTreeSet::new();
     for r in results {
         if seen.insert(r.spec.solver.clone()) {

@@ -3,7 +3,7 @@
 //! closed-form optimum of the weak dual.
 
 use eot_datasets::GroundTruth;
-use eot_datasets::{BenchmarkPair, GaussianPair, substream};
+use eot_datasets::{GaussianPair, Sampler, substream};
 use eot_metrics::cbw2_uvp;
 use eot_solvers::gmm::{Covariance, GmmSettings, GmmSolver};
 use eot_solvers::{Eps, FitData, Solver};

@@ -2,7 +2,7 @@
 //! plans that have the structure of the EOT plan (Gibbs form with the cost |x-y|^2/2 and eps).
 
 use eot_datasets::{
-    BenchmarkPair, Gaussian, GaussianPair, GmmPair, GmmPairSettings, GroundTruth, Moments,
+    BenchmarkPair, Gaussian, GaussianPair, GmmPair, GmmPairSettings, GroundTruth, Moments, Sampler,
     seeded_rng, substream,
 };
 use nalgebra::{DMatrix, DVector};

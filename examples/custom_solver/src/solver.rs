@@ -2,7 +2,7 @@
 //! target samples (docs/design.md §4.1). Exact on Gaussian data, a baseline elsewhere: it is
 //! what every other solver should beat on the Gaussian-mixture pairs.
 
-use eot_datasets::{BenchmarkPair, Gaussian, GaussianPair, GroundTruth, Moments, Points, SuiteRng};
+use eot_datasets::{Gaussian, GaussianPair, GroundTruth, Moments, Points, Sampler, SuiteRng};
 use eot_solvers::{
     Algorithm, Eps, Exactness, FitData, FitReport, FittedPlan, LogPartition, Rule, Settings,
     SolverError, Visitor,

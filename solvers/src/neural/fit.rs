@@ -4,7 +4,7 @@
 
 use candle_core::Device;
 
-use super::{InferenceSettings, Mlp, NeuralPlan, Trainer};
+use super::{Guide, InferenceSettings, Mlp, NeuralPlan, Trainer};
 use crate::solver::require_density;
 use crate::{Algorithm, Configured, Eps, FitData, FitReport, SolverError, parse_device};
 
@@ -121,8 +121,9 @@ pub fn fit<A: NeuralAlgorithm>(
         }
     }
     let Networks { f, xi, report } = s.networks(data, eps.get(), seed, &device)?;
-    let mut plan =
-        NeuralPlan { f, xi, eps: eps.get(), dim, report, inference: s.inference().clone(), device };
+    let guide = Guide::from_samples(data.source, data.target, eps.get(), &device).ok();
+    let inference = s.inference().clone();
+    let mut plan = NeuralPlan { f, xi, eps: eps.get(), dim, report, inference, device, guide };
     if !s.loads() {
         plan.check_target(data)?;
     }

@@ -8,11 +8,16 @@ choice! {
         /// biased by the step size: the stationary variance of a direction of curvature `c` is
         /// inflated by `1 / (1 - h c / 2)`.
         Langevin = "langevin",
-        /// Metropolis-adjusted Langevin from `y = x`, the step of each chain adapted to an
-        /// acceptance of 0.57 over the first half of the steps (the default: unbiased draws).
+        /// Metropolis-adjusted Langevin from `y = x`, one chain of `langevin_steps` per draw, the
+        /// step of each chain adapted to an acceptance of 0.57 over the first half of the steps.
         Mala = "mala",
         /// Self-normalised importance resampling from `N(x, eps I)` (no MCMC).
         Snis = "snis",
+        /// The default: a few long chains per query, started from the Gaussian guide (the
+        /// conditional of the Gaussian EOT plan between the fitted source and target), moved by
+        /// MALA and by multiple-try independence moves from the guide, one draw every `thin`
+        /// steps after `burn_in`.
+        Guided = "guided",
     }
 }
 
@@ -31,16 +36,31 @@ pub struct InferenceSettings {
     pub snis_proposals: usize,
     /// Draws averaged for the barycentric map when sampling by Langevin.
     pub map_draws: usize,
+    /// Guided sampler: chains per query.
+    pub chains: usize,
+    /// Guided sampler: steps before the first draw.
+    pub burn_in: usize,
+    /// Guided sampler: steps between two draws of a chain.
+    pub thin: usize,
+    /// Guided sampler: an independence move from the guide every this many steps (0: none).
+    pub global_every: usize,
+    /// Guided sampler: proposals from the guide per independence move.
+    pub tries: usize,
 }
 
 impl Default for InferenceSettings {
     fn default() -> Self {
         InferenceSettings {
-            sampler: SamplerKind::Mala,
+            sampler: SamplerKind::Guided,
             langevin_steps: 200,
             langevin_step: Auto::Auto,
             snis_proposals: 4096,
             map_draws: 256,
+            chains: 16,
+            burn_in: 100,
+            thin: 10,
+            global_every: 2,
+            tries: 16,
         }
     }
 }
@@ -54,12 +74,12 @@ impl InferenceSettings {
     /// Shows the sampler's settings to `v` (see [`crate::Settings::visit`]).
     pub fn visit<V: Visitor>(&mut self, v: &mut V) -> Result<(), SolverError> {
         use Rule::*;
-        v.field("sampler", &mut self.sampler, Any, "how pi(.|x) is drawn: mala (adjusted Langevin from y = x), langevin (unadjusted, biased by its step), snis (importance resampling from N(x, eps I))")?;
+        v.field("sampler", &mut self.sampler, Any, "how pi(.|x) is drawn: guided (long chains from the Gaussian guide, MALA and independence moves), mala (one adjusted Langevin chain from y = x per draw), langevin (unadjusted, biased by its step), snis (importance resampling from N(x, eps I))")?;
         v.field(
             "langevin_steps",
             &mut self.langevin_steps,
             AtLeastOne,
-            "chain steps per draw (mala, langevin)",
+            "chain steps per draw (mala, langevin; not guided)",
         )?;
         v.field(
             "langevin_step",
@@ -73,6 +93,26 @@ impl InferenceSettings {
             &mut self.map_draws,
             AtLeastOne,
             "draws averaged for the barycentric map when sampling by a chain",
+        )?;
+        v.field("chains", &mut self.chains, AtLeastOne, "guided: chains per query")?;
+        v.field(
+            "burn_in",
+            &mut self.burn_in,
+            Any,
+            "guided: steps before a chain's first draw (its MALA step adapts meanwhile)",
+        )?;
+        v.field("thin", &mut self.thin, AtLeastOne, "guided: steps between two draws of a chain")?;
+        v.field(
+            "global_every",
+            &mut self.global_every,
+            Any,
+            "guided: an independence move from the Gaussian guide every this many steps (0: none)",
+        )?;
+        v.field(
+            "tries",
+            &mut self.tries,
+            AtLeastOne,
+            "guided: proposals from the guide per independence move (multiple-try Metropolis)",
         )
     }
 

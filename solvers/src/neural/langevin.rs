@@ -1,7 +1,7 @@
 use candle_core::Tensor;
 use eot_datasets::SuiteRng;
 
-use super::{Mlp, normals};
+use super::{Potential, normals};
 use crate::SolverError;
 
 /// Unadjusted Langevin settings (docs/design.md §3.1): `steps` updates of size `step_size`, the noise
@@ -20,8 +20,8 @@ pub struct Langevin {
 /// chains centred at row `i` of `x` (both `(n, D)`, float32):
 /// `y <- y + h (grad f(y) - (y - x)) / eps + noise sqrt(2 h) N(0, I)`.
 /// Refuses to return non-finite chains (a step size too large for the potential's curvature).
-pub fn langevin(
-    f: &Mlp,
+pub fn langevin<P: Potential + ?Sized>(
+    f: &P,
     x: &Tensor,
     start: &Tensor,
     eps: f64,
@@ -32,7 +32,7 @@ pub fn langevin(
     let spread = s.noise * (2.0 * s.step_size).sqrt();
     let mut y = start.detach();
     for _ in 0..s.steps {
-        let score = (f.input_gradient(&y)? - (&y - x)?)?;
+        let score = (f.values_and_gradients(&y)?.1 - (&y - x)?)?;
         let xi = normals(y.dims(), rng, y.device())?;
         y = ((&y + (score * drift)?)? + (xi * spread)?)?;
     }

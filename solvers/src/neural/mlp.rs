@@ -150,24 +150,6 @@ impl Mlp {
     pub fn weights(&self) -> Vec<&Tensor> {
         self.layers.iter().flat_map(|(w, b)| [w, b]).collect()
     }
-
-    /// The network's gradient with respect to its input at each row of `y` (`(n, D)`).
-    pub fn input_gradient(&self, y: &Tensor) -> candle_core::Result<Tensor> {
-        Ok(self.value_and_input_gradient(y)?.1)
-    }
-
-    /// The values `(n)` and input gradients `(n, D)` at the rows of `y`, from one forward and
-    /// one backward pass.
-    pub fn value_and_input_gradient(&self, y: &Tensor) -> candle_core::Result<(Tensor, Tensor)> {
-        let y = Var::from_tensor(&y.detach())?;
-        let values = self.forward(y.as_tensor())?;
-        let grads = values.sum_all()?.backward()?;
-        let g = match grads.get(y.as_tensor()) {
-            Some(g) => g.clone(),
-            None => y.zeros_like()?,
-        };
-        Ok((values.detach(), g))
-    }
 }
 
 /// The network as a candle module: `(n, D) -> (n)`, the potential's value at each row.

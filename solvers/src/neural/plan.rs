@@ -3,7 +3,7 @@ use candle_nn::Module;
 use eot_datasets::{Moments, Points, SuiteRng};
 
 use super::inference::{InferenceSettings, SamplerKind};
-use super::{Langevin, Mala, Mlp, Snis, langevin, mala, snis};
+use super::{Guide, Guided, Langevin, Mala, Mlp, Snis, guided, langevin, mala, snis};
 use crate::solver::{check_dim, sample_buffer};
 use crate::{Exactness, FitReport, FittedPlan, LogPartition, SolverError, minibatch};
 
@@ -21,6 +21,9 @@ pub struct NeuralPlan {
     pub(crate) report: FitReport,
     pub(crate) inference: InferenceSettings,
     pub(crate) device: Device,
+    /// The Gaussian guide of the guided sampler (`None` where the samples it is built from
+    /// admit no Gaussian plan; the guided sampler then refuses to run).
+    pub(crate) guide: Option<Guide>,
 }
 
 impl NeuralPlan {
@@ -77,6 +80,9 @@ impl NeuralPlan {
             noise: 1.0,
         };
         let mut out = sample_buffer(x.len(), k, self.dim)?;
+        if self.inference.sampler == SamplerKind::Guided {
+            return self.guided_draws(x, k, rng, out);
+        }
         for chunk in chunks(x, (ROWS_PER_CALL / 2 / k).max(1))? {
             let centres = self.tensor(&chunk)?;
             let (q, d) = (chunk.len(), self.dim);
@@ -92,6 +98,44 @@ impl NeuralPlan {
             } else {
                 langevin(&self.f, &centres, &centres, self.eps, &settings, rng)?
             };
+            out.extend(y.to_dtype(DType::F64)?.flatten_all()?.to_vec1::<f64>()?);
+        }
+        Ok(out)
+    }
+}
+
+impl NeuralPlan {
+    /// `k` draws per row of `x` by the guided sampler, appended to `out`; all chains of a block
+    /// of queries run as one batch.
+    fn guided_draws(
+        &self,
+        x: &Points,
+        k: usize,
+        rng: &mut SuiteRng,
+        mut out: Vec<f64>,
+    ) -> Result<Vec<f64>, SolverError> {
+        let guide = self.guide.as_ref().ok_or_else(|| {
+            SolverError::Input(
+                "sampler=guided needs a Gaussian plan between the fitted source and target \
+                 Gaussians, which these samples do not give; use sampler=mala"
+                    .into(),
+            )
+        })?;
+        let s = &self.inference;
+        let settings = Guided {
+            chains: s.chains,
+            burn_in: s.burn_in,
+            thin: s.thin,
+            global_every: s.global_every,
+            tries: s.tries,
+            initial_step: s.step_size(self.eps),
+            target_acceptance: 0.57,
+        };
+        let chains = s.chains.min(k).max(1);
+        // A quarter of the usual rows: every chain keeps its draws until the block is done.
+        for chunk in chunks(x, (ROWS_PER_CALL / 8 / chains).max(1))? {
+            let (y, _) =
+                guided(&self.f, &self.tensor(&chunk)?, k, self.eps, guide, &settings, rng)?;
             out.extend(y.to_dtype(DType::F64)?.flatten_all()?.to_vec1::<f64>()?);
         }
         Ok(out)
@@ -180,7 +224,9 @@ impl FittedPlan for NeuralPlan {
     fn sample(&self, x: &Points, k: usize, rng: &mut SuiteRng) -> Result<Points, SolverError> {
         check_dim(x, self.dim)?;
         let data = match self.inference.sampler {
-            SamplerKind::Langevin | SamplerKind::Mala => self.langevin_draws(x, k, rng)?,
+            SamplerKind::Langevin | SamplerKind::Mala | SamplerKind::Guided => {
+                self.langevin_draws(x, k, rng)?
+            }
             SamplerKind::Snis => {
                 let p = self.inference.snis_proposals;
                 let mut out = sample_buffer(x.len(), k, self.dim)?;
@@ -216,7 +262,7 @@ impl FittedPlan for NeuralPlan {
                     (0..chunk.len()).for_each(|i| data.extend(draws.mean(i)));
                 }
             }
-            SamplerKind::Langevin | SamplerKind::Mala => {
+            SamplerKind::Langevin | SamplerKind::Mala | SamplerKind::Guided => {
                 let k = self.inference.map_draws;
                 let draws = self.langevin_draws(x, k, &mut rng)?;
                 for block in draws.chunks(k * self.dim) {

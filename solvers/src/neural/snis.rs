@@ -1,9 +1,8 @@
 use candle_core::{DType, Device};
-use candle_nn::Module;
 use eot_datasets::{Points, SuiteRng, log_sum_exp};
 use rand::Rng;
 
-use super::{Mlp, normals};
+use super::{Potential, normals};
 use crate::SolverError;
 
 /// Self-normalised importance sampling of `mu_x^f` from the proposal `N(x, eps I)`: the weight of
@@ -30,8 +29,8 @@ pub struct SnisDraws {
 }
 
 /// Draws `s.proposals` proposals for each row of `x` and weighs them by the potential `f`.
-pub fn snis(
-    f: &Mlp,
+pub fn snis<P: Potential + ?Sized>(
+    f: &P,
     x: &Points,
     eps: f64,
     s: &Snis,
@@ -42,7 +41,7 @@ pub fn snis(
     let centres = crate::minibatch::tensor(x, DType::F32, device)?;
     let z = normals(&[q, p, d], rng, device)?;
     let props = centres.unsqueeze(1)?.broadcast_add(&(z * eps.sqrt())?)?.reshape((q * p, d))?;
-    let logits = (f.forward(&props)?.to_dtype(DType::F64)? / eps)?.to_vec1::<f64>()?;
+    let logits = (f.values(&props)?.to_dtype(DType::F64)? / eps)?.to_vec1::<f64>()?;
     let points = props.to_dtype(DType::F64)?.flatten_all()?.to_vec1::<f64>()?;
     let mut log_w = Vec::with_capacity(q * p);
     let mut log_mean = Vec::with_capacity(q);

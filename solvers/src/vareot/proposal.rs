@@ -9,11 +9,12 @@
 //! (stratified: still unbiased with the mixture density in the weight). `g` is one of
 //! [`TargetProposal`]'s Gaussians, both built from the training samples' first two moments.
 
-use eot_datasets::{Gaussian, GaussianPair, Moments, Points, SuiteRng, log_sum_exp};
+use eot_datasets::{Gaussian, Points, SuiteRng, log_sum_exp};
 use nalgebra::{DMatrix, DVector};
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::SolverError;
+use crate::neural::ridged_gaussian;
 
 crate::choice! {
     /// The Gaussian `g(y|x)` the target part of the proposals is drawn from.
@@ -56,22 +57,14 @@ impl TargetPart {
         let (offset, slope, cov) = match kind {
             TargetProposal::Marginal => (target_fit.mean().clone(), None, target_fit.cov().clone()),
             TargetProposal::Plan => {
-                let pair =
-                    GaussianPair::new(ridged_gaussian(source)?, target_fit, eps).map_err(|e| {
+                let (offset, slope, cov) = crate::neural::plan_conditional(source, target, eps)
+                    .map_err(|e| {
                         SolverError::Input(format!(
                             "target_proposal=plan: no Gaussian plan between the fitted source \
                              and target Gaussians ({e}); target_proposal=marginal needs none"
                         ))
                     })?;
-                let offset = pair.conditional_mean(&vec![0.0; d]);
-                let slope = DMatrix::from_fn(d, d, |i, j| {
-                    let mut e = vec![0.0; d];
-                    e[j] = 1.0;
-                    pair.conditional_mean(&e)[i] - offset[i]
-                });
-                let cov = pair.conditional_cov().clone();
-                let ridge = 1e-6 * (cov.trace() / d as f64).max(1e-12);
-                (offset, Some(slope), cov + DMatrix::identity(d, d) * ridge)
+                (offset, Some(slope), cov)
             }
         };
         let noise = Gaussian::new(DVector::zeros(d), cov)?;
@@ -97,15 +90,6 @@ impl TargetPart {
         let z = &self.inv_chol * centred;
         z.column_iter().map(|col| self.log_norm - 0.5 * col.norm_squared()).collect()
     }
-}
-
-/// The moment-matched Gaussian of `points`; a small ridge keeps a degenerate set (points on a
-/// subspace, fewer points than dimensions) usable.
-pub(crate) fn ridged_gaussian(points: &Points) -> Result<Gaussian, SolverError> {
-    let m = Moments::empirical(points)?;
-    let d = points.dim();
-    let ridge = 1e-6 * (m.variance() / d as f64).max(1e-12);
-    Ok(Gaussian::new(m.mean, m.cov + DMatrix::identity(d, d) * ridge)?)
 }
 
 /// What shapes the proposal of one fit.

@@ -50,9 +50,9 @@ pub struct VarEotSettings {
     /// Largest exponent `log mean_k exp(f/eps) - xi` taken exactly; beyond it the exponential
     /// continues as its tangent line (finite, still pushing `xi` up). Authors: a clamp at 20..30.
     pub clamp: f64,
-    /// How the fitted plan samples: MALA from `y = x`, 600 steps by default (the shared default
-    /// is 200; the authors run 1000 unadjusted steps): chains cross slowly between the
-    /// well-separated modes of a conditional at large eps.
+    /// How the fitted plan samples (the guided sampler by default; with `sampler=mala`, 600
+    /// steps per draw: chains from `y = x` cross slowly between the well-separated modes of a
+    /// conditional at large eps; the shared default is 200, the authors run 1000 unadjusted).
     pub inference: InferenceSettings,
     /// Write the trained networks here (safetensors).
     pub save: Option<PathBuf>,

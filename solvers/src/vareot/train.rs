@@ -5,9 +5,9 @@ use candle_nn::Module;
 use candle_nn::VarMap;
 use eot_datasets::{Points, SuiteRng, substream};
 
-use super::proposal::{Proposal, ProposalSettings, ridged_gaussian};
+use super::proposal::{Proposal, ProposalSettings};
 use super::settings::{Base, VarEotSettings};
-use crate::neural::{Mlp, Networks, QuadraticBase, Trainer, Training};
+use crate::neural::{Mlp, Networks, QuadraticBase, Trainer, Training, ridged_gaussian};
 use crate::{FitData, SolverError, minibatch};
 
 /// One training step's data, float32 on the training device except `log_w` (float64).

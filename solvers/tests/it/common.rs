@@ -1,6 +1,6 @@
 //! Scoring shared by the neural solvers' tests.
 
-use eot_datasets::{BenchmarkPair, GmmPair, Moments, Points, substream};
+use eot_datasets::{BenchmarkPair, GmmPair, Moments, Points, Sampler, substream};
 use eot_metrics::cbw2_uvp;
 use eot_solvers::FittedPlan;
 

@@ -2,7 +2,7 @@
 //! networks and scoring as VarEOT's test.
 
 use crate::common::cbw2;
-use eot_datasets::{BenchmarkPair, GmmPair, GmmPairSettings, substream};
+use eot_datasets::{GmmPair, GmmPairSettings, Sampler, substream};
 use eot_solvers::Algorithm as _;
 use eot_solvers::egnot::{EgnotSettings, EgnotSolver};
 use eot_solvers::{Eps, Exactness, FitData, FittedPlan, Options};

@@ -4,9 +4,7 @@
 //! of the formulas breaks one of these.
 
 use eot_datasets::GroundTruth;
-use eot_datasets::{
-    BenchmarkPair, GmmPair, GmmPairSettings, Moments, Points, seeded_rng, substream,
-};
+use eot_datasets::{GmmPair, GmmPairSettings, Moments, Points, Sampler, seeded_rng, substream};
 use eot_metrics::cbw2_uvp;
 use eot_solvers::gmm::{GmmPlan, GmmSettings, GmmSolver};
 use eot_solvers::{Eps, Exactness, FitData, FittedPlan, Solver};

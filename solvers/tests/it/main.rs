@@ -9,6 +9,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod common;
 mod egnot;
 mod gmm_closed_form;
+mod sampler;
 mod settings;
 mod sinkhorn_behaviour;
 mod sinkhorn_pot;

@@ -2,7 +2,7 @@
 //! small eps or high dimension, f32 agreeing with f64, and the out-of-sample extension being
 //! consistent with the training potentials.
 
-use eot_datasets::{BenchmarkPair, GaussianPair, Points, seeded_rng, substream};
+use eot_datasets::{GaussianPair, Points, Sampler, seeded_rng, substream};
 use eot_solvers::sinkhorn::{Precision, Sinkhorn, SinkhornSettings};
 use eot_solvers::{Eps, FitData, Options, Solver, SolverError};
 

@@ -8,7 +8,7 @@ use eot_solvers::Algorithm as _;
 use std::collections::HashMap;
 
 use candle_core::{DType, Device, Tensor};
-use eot_datasets::{BenchmarkPair, GmmPair, GmmPairSettings, Moments, Points, substream};
+use eot_datasets::{GmmPair, GmmPairSettings, Moments, Points, Sampler, substream};
 use eot_solvers::neural::{Activation, InferenceSettings, Mlp, MlpShape};
 use eot_solvers::vareot::{Base, VarEotSettings, VarEotSolver};
 use eot_solvers::{Eps, Exactness, FitData, FittedPlan, Limit, Options, Registry};
