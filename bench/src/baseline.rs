@@ -47,6 +47,10 @@ pub const TOLERANCE: Tolerance = Tolerance {
     min_timed_seconds: 0.2,
 };
 
+fn unlimited() -> Vec<String> {
+    vec!["unlimited".into()]
+}
+
 /// What a run must share with the baseline to be compared cell by cell.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Grid {
@@ -60,8 +64,11 @@ pub struct Grid {
     pub eps: Vec<f64>,
     /// Its run seeds.
     pub seeds: Vec<u64>,
-    /// Training points per side.
+    /// Fixed training points per side (`--fixed-n`).
     pub n: usize,
+    /// The `--n` values (`unlimited` for baselines written before the flag took a list).
+    #[serde(default = "unlimited")]
+    pub sizes: Vec<String>,
     /// Test points of cBW2-UVP.
     pub queries: usize,
     /// Draws per test point.

@@ -26,6 +26,9 @@ pub const TEST_SEED: u64 = 0x7e57;
 pub struct EvalSizes {
     /// Training points drawn from each of source and target.
     pub train: usize,
+    /// Whether the solvers that take mini-batches draw them fresh from the pair's sampler (the
+    /// protocol); otherwise every solver fits on the `train` points only.
+    pub fresh: bool,
     /// Test points `x` for cBW2-UVP (benchmark protocol: 1000).
     pub queries: usize,
     /// Draws of `pi(.|x)` per test point when the solver has no closed-form moments (protocol: 1000).
@@ -236,7 +239,7 @@ impl Fitter<'_> {
         match self {
             Fitter::Solver { registry, options } => {
                 let solver = registry.build(&spec.solver, options.clone())?;
-                let sampler = inputs.pair().map(CountingSampler::new);
+                let sampler = inputs.pair().filter(|_| spec.sizes.fresh).map(CountingSampler::new);
                 memory::reset_peak();
                 let start = Instant::now();
                 let counted = sampler.as_ref().map(|s| s as &dyn Sampler);

@@ -15,6 +15,9 @@ pub const EPS: &str = "eps";
 pub const SEED: &str = "seed";
 /// Training points per side.
 pub const N: &str = "n";
+/// `unlimited` (`--n unlimited`: fresh mini-batches for the solvers that take them, the `n`
+/// points for Sinkhorn) or `fixed` (every solver on the same `n` points).
+pub const TRAINING: &str = "training";
 /// cBW2-UVP in percent, against the exact conditional plan.
 pub const CBW2_UVP: &str = "cBW2-UVP %";
 /// BW2-UVP in percent of the pushed-forward held-out source.

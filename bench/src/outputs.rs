@@ -10,7 +10,7 @@ use eot_reports::chart::{ChartPoint, ChartStyle, ChartSummary, metric_vs_eps, qu
 use eot_reports::files::write_atomically;
 use eot_reports::frame::{number_column, text_column, write_csv, write_parquet};
 use eot_reports::summary::{Better, summarise};
-use polars::prelude::DataFrame;
+use polars::prelude::{BooleanChunked, DataFrame, NewChunkedArray};
 
 use crate::columns::*;
 use crate::tasks::TARGET_CLASS;
@@ -54,7 +54,8 @@ pub struct OutputPaths {
     pub summary: PathBuf,
     /// Seeds, settings and versions of the run.
     pub provenance: PathBuf,
-    /// The benchmark table (runs with Gaussian-mixture cells of the published grid).
+    /// The table against the published figures, `<stem>_vs_published.md` (runs with
+    /// Gaussian-mixture cells of the published grid).
     pub benchmark: PathBuf,
 }
 
@@ -67,14 +68,107 @@ impl OutputPaths {
             parquet: csv.with_extension("parquet"),
             summary: csv.with_file_name(format!("{stem}_summary.md")),
             provenance: csv.with_extension("provenance.txt"),
-            benchmark: csv.with_file_name(format!("{stem}_benchmark.md")),
+            benchmark: csv.with_file_name(format!("{stem}_vs_published.md")),
         }
     }
+}
+
+/// The rows of each `--n` value of a run, in order of first appearance: (`"unlimited"` or the
+/// number of points, its rows). One part for a run at one size.
+pub fn split_by_size(df: &DataFrame) -> Result<Vec<(String, DataFrame)>> {
+    let keys: Vec<String> = match df.column(TRAINING) {
+        Ok(_) => {
+            let (regime, n) = (text_column(df, TRAINING)?, number_column(df, N)?);
+            let key = |i: usize| match regime[i].as_str() {
+                "fixed" => format!("{}", n[i].unwrap_or(0.0)),
+                other => other.to_string(),
+            };
+            (0..df.height()).map(key).collect()
+        }
+        Err(_) => vec!["unlimited".into(); df.height()],
+    };
+    let mut order: Vec<String> = Vec::new();
+    for k in &keys {
+        if !order.contains(k) {
+            order.push(k.clone());
+        }
+    }
+    order
+        .into_iter()
+        .map(|k| {
+            let mask: Vec<bool> = keys.iter().map(|x| *x == k).collect();
+            let part = df.filter(&BooleanChunked::from_slice("size".into(), &mask))?;
+            Ok((k, part))
+        })
+        .collect()
+}
+
+/// The part of a run its tables against the published figures and its charts against eps
+/// use: the `unlimited` rows (the protocol) when there are any, else the first size's.
+fn protocol_part(df: &DataFrame) -> Result<DataFrame> {
+    let parts = split_by_size(df)?;
+    let i = parts.iter().position(|(k, _)| k == "unlimited").unwrap_or(0);
+    Ok(parts.into_iter().nth(i).map_or_else(|| df.clone(), |(_, part)| part))
+}
+
+/// The summary of a run over several `--n` values: cBW2-UVP against n (one row per cell and
+/// solver), then each size's summary tables.
+fn size_sweep_markdown(parts: &[(String, DataFrame)]) -> Result<String> {
+    let mut out = String::from(
+        "**cBW2-UVP % against the training data per side (`--n`; `unlimited`: fresh draws for \
+         the continuous solvers, the fixed sample for Sinkhorn), mean ± std over seeds**\n\n",
+    );
+    let names: Vec<&str> = parts.iter().map(|(k, _)| k.as_str()).collect();
+    let _ = writeln!(out, "| dataset | D | eps | solver | {} |", names.join(" | "));
+    let _ = writeln!(out, "|---|---|---|---|{}", "---|".repeat(names.len()));
+    let summaries: Vec<_> =
+        parts.iter().map(|(_, part)| summarise(part, CBW2_UVP)).collect::<Result<_, _>>()?;
+    let mut rows: Vec<((String, i64, f64), String)> = Vec::new();
+    for s in &summaries {
+        for (r, key) in s.rows.iter().enumerate() {
+            for (j, solver) in s.solvers.iter().enumerate() {
+                let entry = (key.clone(), solver.clone());
+                if s.stats[r][j].is_some() && !rows.contains(&entry) {
+                    rows.push(entry);
+                }
+            }
+        }
+    }
+    for ((dataset, d, eps), solver) in &rows {
+        let cells: Vec<String> = summaries
+            .iter()
+            .map(|s| {
+                let r = s.rows.iter().position(|k| k.0 == *dataset && k.1 == *d && k.2 == *eps);
+                let j = s.solvers.iter().position(|x| x == solver);
+                match r.zip(j).and_then(|(r, j)| s.stats[r][j].as_ref()) {
+                    Some(st) => match st.std {
+                        Some(sd) => format!("{:.3} ± {sd:.3}", st.mean),
+                        None => format!("{:.3}", st.mean),
+                    },
+                    None => "—".into(),
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "| {dataset} | {d} | {eps} | {solver} | {} |", cells.join(" | "));
+    }
+    for (key, part) in parts {
+        let _ = writeln!(out, "\n### --n {key}\n");
+        out.push_str(&summary_tables(part)?);
+    }
+    Ok(out)
 }
 
 /// The summary tables of the long table as markdown, one per summarised column present (a
 /// column with no value at all, e.g. cBW2-UVP on data without ground truth, is left out).
 pub fn summary_markdown(df: &DataFrame) -> Result<String> {
+    let parts = split_by_size(df)?;
+    if parts.len() > 1 {
+        return size_sweep_markdown(&parts);
+    }
+    summary_tables(df)
+}
+
+fn summary_tables(df: &DataFrame) -> Result<String> {
     let real = text_column(df, DATASET)?.iter().any(|d| crate::task::is_real(d));
     let extra = if real { &REAL_SUMMARISED[..] } else { &[] };
     let columns =
@@ -105,7 +199,7 @@ pub fn summary_markdown(df: &DataFrame) -> Result<String> {
 /// sampling seconds, and the published figures beside them, with where the interval lies
 /// against the benchmark paper's best solver. `None` when the run has no such cell.
 pub fn benchmark_markdown(df: &DataFrame) -> Result<Option<String>> {
-    use eot_reports::summary::summarise;
+    use eot_reports::summary::{UNCONVERGED_MARK, summarise};
     let (cbw2, fit, sample) =
         (summarise(df, CBW2_UVP)?, summarise(df, FIT_SECONDS)?, summarise(df, SAMPLE_SECONDS)?);
     let mut out = String::from(
@@ -139,7 +233,10 @@ pub fn benchmark_markdown(df: &DataFrame) -> Result<Option<String>> {
                     ("—".into(), if stat.mean < best { "below (1 seed)" } else { "above (1 seed)" })
                 }
             };
-            let spread = stat.std.map_or(String::new(), |sd| format!(" ± {sd:.3}"));
+            let mut spread = stat.std.map_or(String::new(), |sd| format!(" ± {sd:.3}"));
+            if stat.unconverged > 0 {
+                let _ = write!(spread, "{UNCONVERGED_MARK} ({} not converged)", stat.unconverged);
+            }
             let _ = writeln!(
                 out,
                 "| {d} | {eps} | {solver} | {:.3}{spread} | {interval} | {}/{} | {} | {} | {best} | {verdict} | {lightsb} |",
@@ -163,7 +260,7 @@ pub fn write_run(df: &mut DataFrame, paths: &OutputPaths, provenance: &str) -> R
     let summary = summary_markdown(df)?;
     write_atomically(&paths.summary, summary.as_bytes())?;
     write_atomically(&paths.provenance, provenance.as_bytes())?;
-    if let Some(table) = benchmark_markdown(df)? {
+    if let Some(table) = benchmark_markdown(&protocol_part(df)?)? {
         write_atomically(&paths.benchmark, table.as_bytes())?;
     }
     Ok(summary)
@@ -174,6 +271,56 @@ pub fn write_run(df: &mut DataFrame, paths: &OutputPaths, provenance: &str) -> R
 /// one panel per (dataset, D). Returns the PNG paths; none when no cell has a cBW2-UVP (data
 /// without ground truth). Points a log axis cannot show are counted and said.
 pub fn write_charts(df: &DataFrame, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
+    let mut pngs = protocol_charts(&protocol_part(df)?, dir, stem)?;
+    pngs.extend(size_chart(df, dir, stem)?);
+    Ok(pngs)
+}
+
+/// `<stem>_cbw2_vs_n`: cBW2-UVP against the fixed training sample size, one panel per
+/// (dataset, D, eps); only for runs with two or more fixed sizes (`unlimited` has no place on
+/// an axis of sizes: the summary's table shows it).
+fn size_chart(df: &DataFrame, dir: &Path, stem: &str) -> Result<Option<PathBuf>> {
+    let fixed: Vec<(f64, DataFrame)> = split_by_size(df)?
+        .into_iter()
+        .filter_map(|(k, part)| k.parse::<f64>().ok().map(|n| (n, part)))
+        .collect();
+    if fixed.len() < 2 {
+        return Ok(None);
+    }
+    let mut points = Vec::new();
+    for (n, part) in &fixed {
+        let (solver, dataset) = (text_column(part, SOLVER)?, text_column(part, DATASET)?);
+        let (dim, eps, value) =
+            (number_column(part, DIM)?, number_column(part, EPS)?, number_column(part, CBW2_UVP)?);
+        for i in 0..part.height() {
+            points.push(ChartPoint {
+                solver: solver[i].clone(),
+                panel: format!(
+                    "{} D={} eps={}",
+                    dataset[i],
+                    dim[i].unwrap_or(0.0),
+                    eps[i].unwrap_or(f64::NAN)
+                ),
+                eps: *n,
+                value: value[i],
+                seconds: None,
+            });
+        }
+    }
+    if points.iter().all(|p| p.value.is_none()) {
+        return Ok(None);
+    }
+    let style = ChartStyle {
+        metric: CBW2_UVP.into(),
+        x_label: "training points per side (fixed)".into(),
+        ..ChartStyle::default()
+    };
+    let path = dir.join(format!("{stem}_cbw2_vs_n"));
+    let drawn = metric_vs_eps(&path, &points, &style)?;
+    Ok(drawn.files.into_iter().find(|f| f.extension().is_some_and(|e| e == "png")))
+}
+
+fn protocol_charts(df: &DataFrame, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
     let metric = CBW2_UVP;
     let values = number_column(df, metric)?;
     if values.iter().all(Option::is_none) {

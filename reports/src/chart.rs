@@ -47,11 +47,20 @@ pub struct ChartStyle {
     pub columns: usize,
     /// Each panel's (width, height) in pixels.
     pub panel_size: (u32, u32),
+    /// The x-axis label of [`metric_vs_eps`] (`"eps"`; another quantity can take eps's place,
+    /// such as the training sample size).
+    pub x_label: String,
 }
 
 impl Default for ChartStyle {
     fn default() -> Self {
-        ChartStyle { title: None, metric: "cBW2-UVP %".into(), columns: 3, panel_size: (420, 320) }
+        ChartStyle {
+            title: None,
+            metric: "cBW2-UVP %".into(),
+            columns: 3,
+            panel_size: (420, 320),
+            x_label: "eps".into(),
+        }
     }
 }
 
@@ -348,7 +357,7 @@ impl Chart<'_> {
         let (x_range, x_ticks) = log_axis(xs);
         let (y_range, y_ticks) = log_axis(ys);
         let x_desc = match self.kind {
-            Kind::MetricVsEps => "eps",
+            Kind::MetricVsEps => self.style.x_label.as_str(),
             Kind::QualityVsTime => "fit time (s)",
         };
         let mut chart = ChartBuilder::on(area)

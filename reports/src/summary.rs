@@ -31,6 +31,9 @@ pub struct Stat {
     pub count: usize,
     /// Seeds run, with or without a value.
     pub runs: usize,
+    /// Seeds whose fit reported that it did not converge (the long table's `converged` column
+    /// says `no`); such an entry is marked and never ranked best.
+    pub unconverged: usize,
 }
 
 /// The summary of one metric: row keys, solver names and one statistic per (row, solver).
@@ -46,15 +49,26 @@ pub struct Summary {
     pub stats: Vec<Vec<Option<Stat>>>,
 }
 
-/// Groups the long table (columns `solver`, `dataset`, `D`, `eps` and `metric`) by cell and solver.
+/// One (cell, solver)'s seeds: the value (if any) and whether the fit converged.
+type Runs = Vec<(Option<f64>, bool)>;
+
+/// The mark after an entry with a seed whose fit did not converge, and its footnote.
+pub const UNCONVERGED_MARK: &str = "†";
+
+/// Groups the long table (columns `solver`, `dataset`, `D`, `eps` and `metric`, and `converged`
+/// when present) by cell and solver.
 pub fn summarise(df: &DataFrame, metric: &str) -> Result<Summary, ReportError> {
     let (solver, dataset) = (text_column(df, "solver")?, text_column(df, "dataset")?);
     let dim = number_column(df, "D")?;
     let (eps, value) = (number_column(df, "eps")?, number_column(df, metric)?);
+    let converged = match df.column("converged") {
+        Ok(_) => text_column(df, "converged")?.iter().map(|c| c != "no").collect(),
+        Err(_) => vec![true; df.height()],
+    };
 
     let mut solvers: Vec<String> = Vec::new();
     let mut rows: Vec<(String, i64, f64)> = Vec::new();
-    let mut values: Vec<Vec<(usize, Vec<Option<f64>>)>> = Vec::new();
+    let mut values: Vec<Vec<(usize, Runs)>> = Vec::new();
     for i in 0..df.height() {
         let key = (dataset[i].clone(), dim[i].unwrap_or(0.0) as i64, eps[i].unwrap_or(f64::NAN));
         let r = position(&mut rows, key, |a, b| a.0 == b.0 && a.1 == b.1 && a.2 == b.2);
@@ -63,8 +77,8 @@ pub fn summarise(df: &DataFrame, metric: &str) -> Result<Summary, ReportError> {
         }
         let s = position(&mut solvers, solver[i].clone(), |a, b| a == b);
         match values[r].iter_mut().find(|(k, _)| *k == s) {
-            Some((_, v)) => v.push(value[i]),
-            None => values[r].push((s, vec![value[i]])),
+            Some((_, v)) => v.push((value[i], converged[i])),
+            None => values[r].push((s, vec![(value[i], converged[i])])),
         }
     }
     let stats = values
@@ -109,6 +123,13 @@ impl Summary {
                 .collect();
             let _ = writeln!(out, "| {dataset} | {d} | {eps} | {} |", cells.join(" | "));
         }
+        if self.stats.iter().flatten().flatten().any(|s| s.unconverged > 0) {
+            let _ = writeln!(
+                out,
+                "\n{UNCONVERGED_MARK} a seed's fit reported that it did not converge (the long \
+                 table's `converged` column): read the number as a failure, not a score."
+            );
+        }
         out
     }
 }
@@ -121,6 +142,9 @@ fn entry(s: &Stat, digits: usize) -> String {
     if s.count < s.runs {
         let _ = write!(text, " ({}/{} seeds)", s.count, s.runs);
     }
+    if s.unconverged > 0 {
+        text.push_str(UNCONVERGED_MARK);
+    }
     text
 }
 
@@ -128,7 +152,7 @@ fn entry(s: &Stat, digits: usize) -> String {
 fn best_index(stats: &[Option<Stat>], better: Better, ranked: &[bool]) -> Option<usize> {
     let mut best: Option<(usize, f64)> = None;
     for (j, s) in stats.iter().enumerate() {
-        let Some(s) = s.as_ref().filter(|_| ranked[j]) else { continue };
+        let Some(s) = s.as_ref().filter(|s| ranked[j] && s.unconverged == 0) else { continue };
         let wins = match best {
             None => true,
             Some((_, b)) => match better {
@@ -143,8 +167,9 @@ fn best_index(stats: &[Option<Stat>], better: Better, ranked: &[bool]) -> Option
     best.map(|(j, _)| j)
 }
 
-fn stat(values: &[Option<f64>]) -> Option<Stat> {
-    let present: Vec<f64> = values.iter().flatten().copied().collect();
+fn stat(values: &Runs) -> Option<Stat> {
+    let present: Vec<f64> = values.iter().filter_map(|(v, _)| *v).collect();
+    let unconverged = values.iter().filter(|(_, ok)| !ok).count();
     if present.is_empty() {
         return None;
     }
@@ -156,7 +181,7 @@ fn stat(values: &[Option<f64>]) -> Option<Stat> {
         let half = t_quantile_975(present.len() - 1) * sd / n.sqrt();
         (mean - half, mean + half)
     });
-    Some(Stat { mean, std, interval, count: present.len(), runs: values.len() })
+    Some(Stat { mean, std, interval, count: present.len(), runs: values.len(), unconverged })
 }
 
 /// The 0.975 quantile of Student's t with `df` degrees of freedom (4.303 for 2).
@@ -217,5 +242,25 @@ mod tests {
         assert!(md.contains("| gmm | 2 | 1 | 2.00 ± 1.41 | **0.50 (1/2 seeds)** |"), "{md}");
         assert!(md.contains("| gmm | 16 | 1 | **4.00** | — |"), "{md}");
         assert!(matches!(summarise(&to_frame(&t).unwrap(), "nope"), Err(ReportError::Frame(_))));
+    }
+
+    #[test]
+    fn an_unconverged_fit_is_marked_and_never_best() {
+        let mut t = Table::new(["solver", "dataset", "D", "eps", "seed", "score", "converged"]);
+        for (s, v, ok) in [("a", 1.0, "yes"), ("b", 0.5, "no")] {
+            let row = vec![
+                Value::text(s),
+                Value::text("gmm"),
+                Value::Int(2),
+                Value::float(1.0, 3),
+                Value::Int(0),
+                Value::float(v, 3),
+                Value::text(ok),
+            ];
+            t.push(row).unwrap();
+        }
+        let md = summarise(&to_frame(&t).unwrap(), "score").unwrap().to_markdown(Better::Lower, 2);
+        assert!(md.contains("| gmm | 2 | 1 | **1.00** | 0.50† |"), "{md}");
+        assert!(md.contains("† a seed's fit reported that it did not converge"), "{md}");
     }
 }

@@ -3,7 +3,11 @@
 //! [`Configured`] does the rest (validation once, the name and settings for reports, the
 //! factory the [`crate::Registry`] builds it with).
 
+use crate::select::Selecting;
 use crate::settings::Settings;
+
+/// The setting every solver built through [`Configured`] accepts: `select=auto` or `none`.
+pub const SELECT_KEY: &str = "select";
 use crate::{Eps, FitData, FittedPlan, Options, Solver, SolverError};
 
 /// An EOT algorithm, given by its settings type: the settings know the solver's name and how
@@ -13,6 +17,10 @@ pub trait Algorithm: Settings {
     const NAME: &'static str;
     /// One line for `eot solvers`.
     const SUMMARY: &'static str;
+    /// The settings `select=auto` chooses among (see [`crate::select`]): each a list of
+    /// `key=value` applied on top of the user's settings, `&[]` for the defaults. None: the
+    /// solver does not offer `select=auto`.
+    const CANDIDATES: &'static [&'static [&'static str]] = &[];
 
     /// Fits the plan between `data.source` and `data.target` at `eps` with these (validated)
     /// settings; `seed` seeds every random choice.
@@ -42,9 +50,17 @@ impl<A: Algorithm> Configured<A> {
         &self.settings
     }
 
-    /// Builds the solver from `key=value` options: what the registry calls.
-    pub fn factory(options: Options) -> Result<Box<dyn Solver>, SolverError> {
-        Ok(Box::new(Configured { settings: A::from_options(options)? }))
+    /// Builds the solver from `key=value` options: what the registry calls. `select=auto`
+    /// makes a solver that chooses among [`Algorithm::CANDIDATES`] by the held-out dual.
+    pub fn factory(mut options: Options) -> Result<Box<dyn Solver>, SolverError> {
+        match options.take_text(SELECT_KEY).as_deref() {
+            None | Some("none") => Ok(Box::new(Configured { settings: A::from_options(options)? })),
+            Some("auto") => Ok(Box::new(Selecting::<A>::new(options)?)),
+            Some(other) => Err(SolverError::setting(
+                SELECT_KEY,
+                format!("'{other}': expected auto (choose by the held-out dual) or none"),
+            )),
+        }
     }
 }
 

@@ -20,6 +20,7 @@ pub mod progress;
 mod real;
 mod registry;
 mod schedule;
+pub mod select;
 mod settings;
 pub mod sinkhorn;
 mod solver;

@@ -39,6 +39,11 @@ impl Options {
         self
     }
 
+    /// Whether `key` is set.
+    pub fn contains(&self, key: &str) -> bool {
+        self.values.contains_key(key)
+    }
+
     /// Removes `key` and returns its text, if present.
     pub fn take_text(&mut self, key: &str) -> Option<String> {
         self.values.remove(key)

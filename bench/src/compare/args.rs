@@ -42,9 +42,18 @@ pub struct Args {
     /// Run seeds (training samples and solver randomness).
     #[arg(long, value_delimiter = ',', default_value = "0")]
     pub seeds: Vec<u64>,
-    /// Training points drawn from each of source and target.
+    /// Training data per side, comma-separated, each a cell of its own: a number N fixes every
+    /// solver's training data to the same N points per side (the continuous solvers take epochs
+    /// over them: a user's regime); `unlimited` is the protocol: the continuous solvers draw
+    /// fresh mini-batches from the pair's sampler without limit, and Sinkhorn, which needs a
+    /// fixed sample, fits on --fixed-n points. A real task has no sampler: `unlimited` is
+    /// --fixed-n points there.
+    #[arg(long, value_delimiter = ',', default_value = "unlimited")]
+    pub n: Vec<TrainSize>,
+    /// With `--n unlimited`: the fixed points per side every solver is also given (Sinkhorn
+    /// fits on them, as do all solvers on a real task).
     #[arg(long, default_value_t = 2000)]
-    pub n: usize,
+    pub fixed_n: usize,
     /// Fixed test points for cBW2-UVP.
     #[arg(long, default_value_t = 200)]
     pub queries: usize,
@@ -101,7 +110,8 @@ pub struct Args {
     /// Draws of pi(.|x) per input in the image tasks' figure grids.
     #[arg(long, default_value_t = 3)]
     pub figure_draws: usize,
-    /// Where the long table goes (CSV; the Parquet, summary and provenance files go beside it).
+    /// Where the long table goes (CSV; the Parquet, summary and provenance files go beside it);
+    /// the benchmark profile's default is reports/results/benchmark.csv.
     #[arg(long, default_value = DEFAULT_OUT)]
     pub out: PathBuf,
     /// Also rewrite the results block (between `<!-- compare:summary:start -->` and
@@ -110,7 +120,8 @@ pub struct Args {
     #[arg(long, num_args = 0..=1, default_missing_value = "README.md", value_name = "PATH")]
     pub refresh_readme: Option<PathBuf>,
     /// Where the charts go (cBW2-UVP against eps and against fit time, SVG and PNG); by default
-    /// reports/figures for the default --out, else the folder of --out; `none`: no charts.
+    /// reports/figures when --out is in reports/results, else the folder of --out; `none`: no
+    /// charts.
     #[arg(long)]
     pub figures: Option<String>,
     /// Run only slice k of N of the grid (cells k-1, k-1+N, ...) and write it as
@@ -141,25 +152,72 @@ pub struct Args {
     pub heartbeat: u64,
 }
 
+/// One value of `--n`: a fixed number of training points per side, or the pair's sampler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrainSize {
+    /// Every solver fits on the same this many points per side.
+    Fixed(usize),
+    /// Fresh draws without limit for the solvers that take mini-batches (the protocol).
+    Unlimited,
+}
+
+impl std::str::FromStr for TrainSize {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "unlimited" => Ok(TrainSize::Unlimited),
+            v => v.parse().map(TrainSize::Fixed).map_err(|_| {
+                format!("'{v}' is neither a number of points nor `unlimited` (e.g. --n 500,2000,unlimited)")
+            }),
+        }
+    }
+}
+
+impl std::fmt::Display for TrainSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TrainSize::Fixed(n) => write!(f, "{n}"),
+            TrainSize::Unlimited => f.write_str("unlimited"),
+        }
+    }
+}
+
 impl Args {
-    /// The sample sizes of every cell, refusing a size below 2.
-    pub fn sizes(&self) -> Result<EvalSizes> {
-        for (flag, v) in [
-            ("--n", self.n),
+    /// The sample sizes of the cells at each `--n` value, refusing a size below 2.
+    pub fn sizes(&self) -> Result<Vec<EvalSizes>> {
+        if self.n.is_empty() {
+            bail!("--n needs at least one value (a number of points, or `unlimited`)");
+        }
+        let fixed: Vec<usize> = self
+            .n
+            .iter()
+            .map(|t| match t {
+                TrainSize::Fixed(n) => *n,
+                TrainSize::Unlimited => self.fixed_n,
+            })
+            .collect();
+        for (flag, v) in fixed.iter().map(|n| ("--n", *n)).chain([
+            ("--fixed-n", self.fixed_n),
             ("--queries", self.queries),
             ("--samples", self.samples),
             ("--eval", self.eval),
-        ] {
+        ]) {
             if v < 2 {
                 bail!("{flag} must be >= 2, got {v}");
             }
         }
-        Ok(EvalSizes {
-            train: self.n,
-            queries: self.queries,
-            samples_per_query: self.samples,
-            eval: self.eval,
-        })
+        Ok(self
+            .n
+            .iter()
+            .zip(fixed)
+            .map(|(t, train)| EvalSizes {
+                train,
+                fresh: *t == TrainSize::Unlimited,
+                queries: self.queries,
+                samples_per_query: self.samples,
+                eval: self.eval,
+            })
+            .collect())
     }
 
     /// How each cell is scored: the `--metrics` columns and the image tasks' figure rows.
@@ -179,13 +237,15 @@ impl Args {
         FigureSize { inputs: self.figure_inputs, draws: self.figure_draws }
     }
 
-    /// Where the charts go: `--figures`, else reports/figures for the default --out, else the
-    /// folder of --out; `None` for `--figures none`.
+    /// Where the charts go: `--figures`, else reports/figures when --out is in reports/results
+    /// (the committed results), else the folder of --out; `None` for `--figures none`.
     pub fn figures_dir(&self) -> Option<PathBuf> {
         match self.figures.as_deref() {
             Some("none") => None,
             Some(dir) => Some(PathBuf::from(dir)),
-            None if self.out == Path::new(DEFAULT_OUT) => Some(PathBuf::from("reports/figures")),
+            None if self.out.parent() == Path::new(DEFAULT_OUT).parent() => {
+                Some(PathBuf::from("reports/figures"))
+            }
             None => Some(self.out.parent().map_or(PathBuf::from("."), Path::to_path_buf)),
         }
     }
@@ -198,7 +258,8 @@ impl Args {
             dims: self.dims.clone(),
             eps: self.eps.clone(),
             seeds: self.seeds.clone(),
-            n: self.n,
+            n: self.fixed_n,
+            sizes: self.n.iter().map(|t| t.to_string()).collect(),
             queries: self.queries,
             samples: self.samples,
             eval: self.eval,

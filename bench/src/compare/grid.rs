@@ -14,7 +14,7 @@ use crate::{CellSpec, EvalSizes, Task};
 
 /// Every (solver x dataset x D x eps x seed) cell, in grid order: a dataset runs at the
 /// dimensions it has among --dims (a real task at its own).
-pub fn cells(args: &Args, sizes: EvalSizes) -> Result<Vec<CellSpec>> {
+pub fn cells(args: &Args, sizes: &[EvalSizes]) -> Result<Vec<CellSpec>> {
     let mut out = Vec::new();
     for solver in &args.solvers {
         for dataset in &args.datasets {
@@ -25,7 +25,7 @@ pub fn cells(args: &Args, sizes: EvalSizes) -> Result<Vec<CellSpec>> {
                     continue;
                 }
                 for &eps in &args.eps {
-                    for &seed in &args.seeds {
+                    for (&seed, &sizes) in cross(&args.seeds, sizes) {
                         out.push(CellSpec {
                             solver: solver.clone(),
                             dataset: dataset.clone(),
@@ -40,6 +40,11 @@ pub fn cells(args: &Args, sizes: EvalSizes) -> Result<Vec<CellSpec>> {
         }
     }
     Ok(out)
+}
+
+/// Every (a, b), a in the outer loop.
+fn cross<'a, A, B>(a: &'a [A], b: &'a [B]) -> impl Iterator<Item = (&'a A, &'a B)> {
+    b.iter().flat_map(move |y| a.iter().map(move |x| (x, y)))
 }
 
 /// Refuses, before anything runs, a grid with no cells or with a cell that cannot be built (an

@@ -66,7 +66,7 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
     let taken: Vec<&str> =
         registry.list().iter().map(|(n, _)| *n).chain(CALIBRATIONS.iter().copied()).collect();
     let externals = external::configure(&args.externals, &args.opts, &taken)?;
-    let cells = cells(&args, args.sizes()?)?;
+    let cells = cells(&args, &args.sizes()?)?;
     check_grid(registry, &externals, &args, &cells)?;
     let baseline = match &args.check_baseline {
         Some(path) => {
@@ -289,12 +289,13 @@ fn check(b: &Baseline, path: &Path, results: &[CellResult], reference: f64) -> R
 fn provenance(args: &Args, results: &[CellResult], commit: &str) -> Result<String> {
     let threads = if args.threads == 0 { rayon::current_num_threads() } else { args.threads };
     let mut lines = vec![format!(
-        "Provenance: eot-bench {} (commit {commit}), seeds {:?}, n={}, queries={}, samples={}, eval={}, threads={threads}, device={}\n\
+        "Provenance: eot-bench {} (commit {commit}), seeds {:?}, n={} (fixed-n {}), queries={}, samples={}, eval={}, threads={threads}, device={}\n\
          Sample metrics: {:?} on {} held-out points per side (a real task: at most that, all its held-out points where a class has fewer) (exact W2 up to {} points; sliced W2 with {} directions; \
          sinkhorn-div at eps={}; diversity over {} queries x {} draws)",
         env!("CARGO_PKG_VERSION"),
         args.seeds,
-        args.n,
+        args.n.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(","),
+        args.fixed_n,
         args.queries,
         args.samples,
         args.eval,

@@ -12,7 +12,7 @@ fn spec() -> CellSpec {
         dim: 2,
         eps: 1.0,
         seed: 0,
-        sizes: EvalSizes { train: 600, queries: 10, samples_per_query: 10, eval: 600 },
+        sizes: EvalSizes { train: 600, fresh: true, queries: 10, samples_per_query: 10, eval: 600 },
     }
 }
 

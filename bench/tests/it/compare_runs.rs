@@ -120,3 +120,73 @@ fn check_baseline_names_the_regressed_cell() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("grid differs"));
 }
+
+#[test]
+fn a_sample_size_sweep_fixes_every_solver_to_the_same_points() {
+    let d = dir("sizes");
+    let out = d.join("sizes.csv").display().to_string();
+    let args = [
+        "--solvers",
+        "sinkhorn,gmm",
+        "--datasets",
+        "gmm",
+        "--dims",
+        "2",
+        "--eps",
+        "1",
+        "--n",
+        "200,400,unlimited",
+        "--fixed-n",
+        "300",
+        "--opt",
+        "gmm.steps=50",
+        "--opt",
+        "gmm.starts=1",
+        "--queries",
+        "10",
+        "--eval",
+        "300",
+        "--metrics",
+        "none",
+        "--figures",
+        "none",
+        "--out",
+        &out,
+    ];
+    ok(&Command::new(env!("CARGO_BIN_EXE_compare")).args(args).output().unwrap());
+    let df = read_parquet(&d.join("sizes.parquet")).unwrap();
+    assert_eq!(df.height(), 6);
+    let text = |r: usize, c: &str| match cell(&df, r, c).unwrap() {
+        eot_reports::Value::Text(s) => s,
+        eot_reports::Value::Int(i) => i.to_string(),
+        eot_reports::Value::Float { value, .. } => format!("{value}"),
+        other => format!("{other:?}"),
+    };
+    let rows: Vec<[String; 4]> = (0..6)
+        .map(|r| [text(r, SOLVER), text(r, N), text(r, TRAINING), text(r, FRESH_DRAWS)])
+        .collect();
+    for [solver, n, training, fresh] in &rows {
+        match (solver.as_str(), training.as_str()) {
+            // A fixed size: no fresh draws for anyone, the size as given.
+            (_, "fixed") => assert!(fresh == "0" && (n == "200" || n == "400"), "{rows:?}"),
+            // Unlimited: LightSB draws fresh mini-batches, Sinkhorn fits on --fixed-n points.
+            ("gmm", "unlimited") => assert!(fresh != "0" && n == "300", "{rows:?}"),
+            ("sinkhorn", "unlimited") => assert!(fresh == "0" && n == "300", "{rows:?}"),
+            _ => panic!("unexpected row {rows:?}"),
+        }
+    }
+    let summary = std::fs::read_to_string(d.join("sizes_summary.md")).unwrap();
+    assert!(summary.contains("cBW2-UVP % against the training data per side"), "{summary}");
+    assert!(
+        summary.contains("| dataset | D | eps | solver | 200 | 400 | unlimited |"),
+        "{summary}"
+    );
+    assert!(summary.contains("### --n unlimited"), "{summary}");
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_compare")).args(["--n", "many"]).output().unwrap();
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        !bad.status.success() && err.contains("neither a number of points nor `unlimited`"),
+        "{err}"
+    );
+}

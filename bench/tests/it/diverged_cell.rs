@@ -11,7 +11,7 @@ fn a_diverged_fit_is_recognised_and_tabled_without_scores() {
         dim: 2,
         eps: 0.1,
         seed: 0,
-        sizes: EvalSizes { train: 300, queries: 5, samples_per_query: 10, eval: 300 },
+        sizes: EvalSizes { train: 300, fresh: true, queries: 5, samples_per_query: 10, eval: 300 },
     };
     let options = || {
         Options::new()

@@ -11,7 +11,13 @@ fn cbw2(dim: usize, eps: f64, options: &[&str]) -> f64 {
         dim,
         eps,
         seed: 0,
-        sizes: EvalSizes { train: 2000, queries: 100, samples_per_query: 1000, eval: 2000 },
+        sizes: EvalSizes {
+            train: 2000,
+            fresh: true,
+            queries: 100,
+            samples_per_query: 1000,
+            eval: 2000,
+        },
     };
     run_cell(&Registry::builtin(), &spec, Options::parse(options).unwrap())
         .unwrap()

@@ -12,7 +12,7 @@ fn swiss_roll_cell_has_missing_quality_columns_and_a_finite_dual() {
         dim: 2,
         eps: 0.1,
         seed: 0,
-        sizes: EvalSizes { train: 500, queries: 10, samples_per_query: 10, eval: 500 },
+        sizes: EvalSizes { train: 500, fresh: true, queries: 10, samples_per_query: 10, eval: 500 },
     };
     let r = run_cell(&Registry::builtin(), &spec, Options::new()).unwrap();
     assert!(r.cbw2_uvp.is_none() && r.bw2_uvp.is_none());

@@ -25,7 +25,7 @@ fn run(solver: &str, task: &str, eps: f64) -> CellOutcome {
         dim: task_by_name(task).unwrap().dim,
         eps,
         seed: 0,
-        sizes: EvalSizes { train: 1000, queries: 2, samples_per_query: 2, eval: 1000 },
+        sizes: EvalSizes { train: 1000, fresh: true, queries: 2, samples_per_query: 2, eval: 1000 },
     };
     let scoring = Scoring { metrics: metrics(), figure: Some(FigureSize { inputs: 4, draws: 3 }) };
     run_scored_cell(&Registry::builtin(), &spec, Options::new(), &scoring).unwrap()

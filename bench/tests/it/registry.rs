@@ -114,7 +114,8 @@ fn a_solver_registered_from_outside_runs_through_the_harness() {
         Ok(Box::new(ZeroPotential))
     });
     assert!(registry.list().iter().any(|(n, _)| *n == "zero-potential"));
-    let sizes = EvalSizes { train: 500, queries: 50, samples_per_query: 400, eval: 500 };
+    let sizes =
+        EvalSizes { train: 500, fresh: true, queries: 50, samples_per_query: 400, eval: 500 };
     let spec = |solver: &str| CellSpec {
         solver: solver.into(),
         dataset: "gaussian".into(),

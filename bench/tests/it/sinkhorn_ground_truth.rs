@@ -10,7 +10,7 @@ fn cell(dataset: &str, dim: usize, eps: f64, train: usize) -> CellSpec {
         dim,
         eps,
         seed: 0,
-        sizes: EvalSizes { train, queries: 100, samples_per_query: 1000, eval: 2000 },
+        sizes: EvalSizes { train, fresh: true, queries: 100, samples_per_query: 1000, eval: 2000 },
     }
 }
 

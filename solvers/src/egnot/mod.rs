@@ -25,6 +25,9 @@ impl Algorithm for EgnotSettings {
     const NAME: &'static str = "egnot";
     const SUMMARY: &'static str =
         "neural potential trained with Langevin negatives, EgNOT (docs/design.md §3.2)";
+    /// The defaults (capped training step) and the step for smooth targets at large eps.
+    const CANDIDATES: &'static [&'static [&'static str]] =
+        &[&[], &["train_langevin_step=0.02"], &["train_langevin_step=0.02", "steps=2000"]];
 
     fn fit(&self, data: &FitData, eps: Eps, seed: u64) -> Result<Box<dyn FittedPlan>, SolverError> {
         Ok(Box::new(crate::neural::fit(self, data, eps, seed)?))

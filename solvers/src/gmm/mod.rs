@@ -41,6 +41,13 @@ impl GmmSettings {
 impl Algorithm for GmmSettings {
     const NAME: &'static str = "gmm";
     const SUMMARY: &'static str = "Gaussian-mixture closed form, LightSB (docs/design.md §3.3)";
+    /// The defaults (diagonal, 50 components), the benchmark grid's full 10, and two between.
+    const CANDIDATES: &'static [&'static [&'static str]] = &[
+        &[],
+        &["covariance=full", "components=10"],
+        &["covariance=full", "components=3"],
+        &["covariance=diagonal", "components=10"],
+    ];
 
     fn fit(&self, data: &FitData, eps: Eps, seed: u64) -> Result<Box<dyn FittedPlan>, SolverError> {
         Ok(Box::new(self.fit_mixture(data, eps, seed)?))

@@ -28,6 +28,9 @@ impl Algorithm for VarEotSettings {
     const NAME: &'static str = "vareot";
     const SUMMARY: &'static str =
         "neural potential + learned normaliser, trained without MCMC (docs/design.md §3.1)";
+    /// The defaults, a shorter and a longer run, and a larger learning rate.
+    const CANDIDATES: &'static [&'static [&'static str]] =
+        &[&[], &["steps=300"], &["steps=2000"], &["learning_rate=0.001"]];
 
     fn fit(&self, data: &FitData, eps: Eps, seed: u64) -> Result<Box<dyn FittedPlan>, SolverError> {
         Ok(Box::new(crate::neural::fit(self, data, eps, seed)?))

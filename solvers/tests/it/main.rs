@@ -10,6 +10,7 @@ mod common;
 mod egnot;
 mod gmm_closed_form;
 mod sampler;
+mod select;
 mod settings;
 mod sinkhorn_behaviour;
 mod sinkhorn_pot;
