@@ -117,8 +117,12 @@ pub fn export_pair(
     put("target_mean.npy", &[d], target_moments.mean.as_slice(), "mean of p1")?;
     put("target_cov.npy", &[d, d], &row_major(&target_moments.cov), "covariance of p1")?;
     let construction = match dataset {
-        "gmm" => {
-            let gmm = GmmPair::new(&GmmPairSettings::benchmark(dim, eps))?;
+        "gmm" | "gmm-fresh" => {
+            let settings = match dataset {
+                "gmm" => GmmPairSettings::benchmark(dim, eps),
+                _ => GmmPairSettings::fresh(dim, eps),
+            };
+            let gmm = GmmPair::new(&settings)?;
             let src = gmm.source_components();
             let w = vec![1.0 / src.len() as f64; src.len()];
             put("source_weights.npy", &[src.len()], &w, "weights of the source mixture p0")?;

@@ -50,8 +50,12 @@ impl PairDims {
 }
 
 /// The synthetic pairs by the name the command line uses, with the dimensions each exists in.
-pub const PAIRS: &[(&str, PairDims)] =
-    &[("gaussian", PairDims::Any), ("gmm", PairDims::Any), ("swiss-roll", PairDims::Only(2))];
+pub const PAIRS: &[(&str, PairDims)] = &[
+    ("gaussian", PairDims::Any),
+    ("gmm", PairDims::Any),
+    ("gmm-fresh", PairDims::Any),
+    ("swiss-roll", PairDims::Only(2)),
+];
 
 /// The dimensions the pair `name` exists in; `None` for a name that is not a synthetic pair.
 pub fn pair_dims(name: &str) -> Option<PairDims> {
@@ -59,7 +63,7 @@ pub fn pair_dims(name: &str) -> Option<PairDims> {
 }
 
 /// Builds a benchmark pair by its name as used on the command line
-/// (`gaussian`, `gmm`, `swiss-roll`), for dimension `dim` and regulariser `eps`.
+/// (`gaussian`, `gmm`, `gmm-fresh`, `swiss-roll`), for dimension `dim` and regulariser `eps`.
 pub fn pair_by_name(name: &str, dim: usize, eps: f64) -> Result<Box<dyn BenchmarkPair>, DataError> {
     let known = || PAIRS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
     let dims = pair_dims(name).ok_or_else(|| {
@@ -71,6 +75,7 @@ pub fn pair_by_name(name: &str, dim: usize, eps: f64) -> Result<Box<dyn Benchmar
     match name {
         "gaussian" => Ok(Box::new(GaussianPair::standard(dim, eps)?)),
         "gmm" => Ok(Box::new(GmmPair::new(&GmmPairSettings::benchmark(dim, eps))?)),
+        "gmm-fresh" => Ok(Box::new(GmmPair::new(&GmmPairSettings::fresh(dim, eps))?)),
         "swiss-roll" => Ok(Box::new(SwissRollPair)),
         other => Err(DataError::Invalid(format!("no constructor for the pair '{other}'"))),
     }

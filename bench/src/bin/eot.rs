@@ -114,7 +114,8 @@ enum BenchmarkCommand {
     /// exact conditional moments there, the target's moments, the construction, and a
     /// manifest with the conventions and every file's SHA-256.
     Export {
-        /// gmm (the Gaussian-mixture benchmark pairs) or gaussian.
+        /// gmm (the Gaussian-mixture benchmark pairs), gmm-fresh (untuned pairs of that family) or
+        /// gaussian.
         #[arg(long, default_value = "gmm")]
         dataset: String,
         /// Dimensions D.
@@ -261,8 +262,8 @@ fn benchmark(command: BenchmarkCommand) -> Result<()> {
     use eot_bench::pair_score::{load_draws, score};
     match command {
         BenchmarkCommand::Export { dataset, dims, eps, seed, n, queries, out } => {
-            if !["gmm", "gaussian"].contains(&dataset.as_str()) {
-                bail!("--dataset {dataset}: the exported pairs are gmm and gaussian");
+            if !["gmm", "gmm-fresh", "gaussian"].contains(&dataset.as_str()) {
+                bail!("--dataset {dataset}: the exported pairs are gmm, gmm-fresh and gaussian");
             }
             for (flag, v) in [("--n", n), ("--queries", queries)] {
                 if v < 2 {
@@ -341,6 +342,10 @@ fn fit_plan(
         .fit(&FitData::samples(source, target), Eps::new(fit.eps)?, fit.seed)
         .with_context(|| format!("fitting {}", fit.solver))?;
     let report = plan.report();
+    // What select=auto chose and every candidate's held-out dual: the user's only view of it.
+    for note in report.notes.iter().filter(|n| n.starts_with("select=auto")) {
+        eprintln!("{note}");
+    }
     if !report.converged {
         let why: Vec<&str> = report
             .notes

@@ -27,7 +27,8 @@ pub struct Args {
     /// Solvers, comma-separated (see `eot solvers`).
     #[arg(long, value_delimiter = ',', default_value = "sinkhorn,gmm")]
     pub solvers: Vec<String>,
-    /// Datasets: gaussian, gmm, swiss-roll (2-D only), and the real tasks mnist-2to3,
+    /// Datasets: gaussian, gmm (the benchmark pairs), gmm-fresh (pairs of the same family that no
+    /// setting was tuned on), swiss-roll (2-D only), and the real tasks mnist-2to3,
     /// fashion-sneaker-boot (in a 16-D autoencoder latent) and pbmc-mono-dc (50 PCs), which
     /// ignore --dims, fetch their data on first use (bench/scripts/fetch_real_data.sh) and train
     /// their networks once (cached in data/real/cache).

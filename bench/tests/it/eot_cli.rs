@@ -234,3 +234,56 @@ fn vareot_transports_user_files_and_reuses_its_checkpoint() {
     // Same weights, same seed, same sampler: the same draws.
     assert_eq!(trained, loaded);
 }
+
+#[test]
+fn select_auto_says_what_it_chose_and_why() {
+    let d = dir("select");
+    let (s, t) =
+        (write(&d, "s.csv", &points_csv(80, 0.0)), write(&d, "t.csv", &points_csv(80, 1.0)));
+    let out = d.join("out.csv").display().to_string();
+    let args = [
+        "transport",
+        "--solver",
+        "gmm",
+        "--eps",
+        "1.0",
+        "--opt",
+        "select=auto",
+        "--opt",
+        "steps=50",
+        "--opt",
+        "starts=1",
+        "--source",
+        &s,
+        "--target",
+        &t,
+        "--queries",
+        &s,
+        "--samples",
+        "2",
+        "--out",
+        &out,
+    ];
+    let o = eot(&args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("select=auto chose [") && err.contains("[defaults] "), "{err}");
+    let o = eot(&[
+        "solve",
+        "--solver",
+        "sinkhorn",
+        "--eps",
+        "1",
+        "--opt",
+        "select=auto",
+        "--source",
+        &s,
+        "--target",
+        &t,
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("select=auto: sinkhorn declares no candidate"),
+        "{err}"
+    );
+}

@@ -98,8 +98,10 @@ fn gaussian_plan_marginal_and_cross_covariance_from_samples() {
 /// `log pi*(y1|x) - log pi*(y2|x) = (f*(y1) - c(x,y1) - f*(y2) + c(x,y2)) / eps`.
 #[test]
 fn gmm_plan_is_the_gibbs_conditional_of_its_potential() {
-    for (d, eps) in [(2, 0.1), (2, 1.0), (16, 10.0)] {
-        let pair = GmmPair::new(&GmmPairSettings::benchmark(d, eps)).unwrap();
+    let both = |d, eps| [GmmPairSettings::benchmark(d, eps), GmmPairSettings::fresh(d, eps)];
+    for s in [(2, 0.1), (2, 1.0), (16, 10.0)].into_iter().flat_map(|(d, e)| both(d, e)) {
+        let (d, eps) = (s.dim, s.eps);
+        let pair = GmmPair::new(&s).unwrap();
         let mut rng = seeded_rng(3);
         let xs = pair.sample_source(5, &mut rng);
         for x in xs.rows() {
@@ -150,4 +152,21 @@ fn refuses_bad_construction() {
     assert!(GmmPair::new(&GmmPairSettings::benchmark(2, -1.0)).is_err());
     assert!(eot_datasets::pair_by_name("swiss-roll", 3, 1.0).is_err());
     assert!(eot_datasets::pair_by_name("nope", 2, 1.0).is_err());
+}
+
+/// The untuned pairs: another construction, sharper anisotropic potential components, their own
+/// name in tables.
+#[test]
+fn fresh_pairs_are_another_construction() {
+    use eot_datasets::BenchmarkPair;
+    let (bench, fresh) = (GmmPairSettings::benchmark(16, 1.0), GmmPairSettings::fresh(16, 1.0));
+    let pair = GmmPair::new(&fresh).unwrap();
+    assert_eq!(pair.name(), "gmm-fresh");
+    assert_ne!(bench.construction_seed, fresh.construction_seed);
+    let components = pair.potential_components();
+    assert_eq!(components.len(), 4);
+    for (_, g) in components {
+        let eig = g.cov().clone().symmetric_eigen().eigenvalues;
+        assert!(eig.iter().all(|&l| (0.01 - 1e-9..=0.36 + 1e-9).contains(&l)), "{eig}");
+    }
 }
