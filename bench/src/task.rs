@@ -97,6 +97,6 @@ mod tests {
         assert_eq!(Task::by_name("swiss-roll").unwrap().dims(&[16]), Vec::<usize>::new());
         assert_eq!(Task::by_name("pbmc-mono-dc").unwrap().dims(&dims), vec![50]);
         let err = Task::by_name("mnist").unwrap_err().to_string();
-        assert!(err.contains("gaussian, gmm, swiss-roll, mnist-2to3"), "{err}");
+        assert!(err.contains("gaussian, gmm, gmm-fresh, swiss-roll, mnist-2to3"), "{err}");
     }
 }

@@ -18,7 +18,10 @@ fn swiss_roll_cell_has_missing_quality_columns_and_a_finite_dual() {
     assert!(r.cbw2_uvp.is_none() && r.bw2_uvp.is_none());
     assert!(r.converged && r.dual_value.is_some_and(f64::is_finite));
     let md = results_table(&[r]).unwrap().to_markdown();
-    assert!(md.contains("| sinkhorn | swiss-roll | 2 | 0.100 | 0 | 500 | — | — |"), "{md}");
+    assert!(
+        md.contains("| sinkhorn | swiss-roll | 2 | 0.100 | 0 | 500 | unlimited | — | — |"),
+        "{md}"
+    );
     let bad = CellSpec { dim: 3, ..spec };
     assert!(run_cell(&Registry::builtin(), &bad, Options::new()).is_err());
 }
