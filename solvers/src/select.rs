@@ -65,8 +65,8 @@ fn estimated_mark(e: &Exactness) -> &'static str {
 }
 
 /// Fits every `(label, solver)` on the training part of `data` and scores it by the weak dual
-/// on the held-out part: with a sampler, the candidates train on its fresh draws and all of
-/// `data`'s points are held out; without one, [`VALIDATION_SHARE`] of the points of each side
+/// on the held-out part: with a sampler, the candidates train on its fresh draws (and as many
+/// fresh points as `data` has) and all of `data`'s points are held out; without one, [`VALIDATION_SHARE`] of the points of each side
 /// (a seeded shuffle) are held out and the candidates train on the rest. Fails only when no
 /// candidate has a dual value.
 pub fn select_by_dual(
@@ -78,9 +78,13 @@ pub fn select_by_dual(
     data.check()?;
     let (train_source, train_target, held_source, held_target);
     let train = match data.sampler {
-        Some(_) => {
+        Some(sampler) => {
+            // The given points are held out whole; the candidates get as many fresh ones (some
+            // solvers read the points too, e.g. to place their proposals) and the sampler.
             (held_source, held_target) = (data.source.clone(), data.target.clone());
-            FitData { source: data.source, target: data.target, sampler: data.sampler }
+            train_source = sampler.sample_source(data.source.len(), &mut substream(seed, 11));
+            train_target = sampler.sample_target(data.target.len(), &mut substream(seed, 12));
+            FitData { source: &train_source, target: &train_target, sampler: data.sampler }
         }
         None => {
             let (a, b) = split(data.source, seed, 1)?;

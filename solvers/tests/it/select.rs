@@ -114,3 +114,16 @@ fn select_auto_reports_every_candidate_and_refuses_what_it_cannot_do() {
         .unwrap();
     assert!(err.to_string().contains("too few"), "{err}");
 }
+
+/// With a sampler (the protocol's unlimited draws) the given points are all held out and the
+/// candidates train on fresh draws only.
+#[test]
+fn with_a_sampler_every_given_point_is_held_out() {
+    let pair = GmmPair::new(&GmmPairSettings::benchmark(2, 1.0)).unwrap();
+    let (x, y) = fixed(&pair, 300);
+    let data = FitData { source: &x, target: &y, sampler: Some(&pair) };
+    let candidates = [gmm(&["components=1"]), gmm(&["components=5"])];
+    let s = select_by_dual(&candidates, &data, Eps::new(1.0).unwrap(), 0).unwrap();
+    assert_eq!(s.validation_points, 300);
+    assert!(s.candidates.iter().all(|c| c.dual.is_ok()), "{}", s.note());
+}
