@@ -8,7 +8,7 @@
 use eot_datasets::{Points, substream};
 use rand::seq::SliceRandom;
 
-use crate::configured::Algorithm;
+use crate::configured::{Algorithm, Configured};
 use crate::{
     DualValue, Eps, Exactness, FitData, FitReport, FittedPlan, LogPartition, Options, Solver,
     SolverError,
@@ -144,7 +144,7 @@ fn split(points: &Points, seed: u64, stream: u64) -> Result<(Points, Points), So
 /// [`Algorithm::CANDIDATES`], each applied on top of the user's other settings.
 pub(crate) struct Selecting<A> {
     base: A,
-    candidates: Vec<(String, A)>,
+    candidates: Vec<(String, Box<dyn Solver>)>,
 }
 
 impl<A: Algorithm> Selecting<A> {
@@ -168,7 +168,8 @@ impl<A: Algorithm> Selecting<A> {
                     let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
                     o = o.with(k, v);
                 }
-                Ok((label, A::from_options(o)?))
+                let solver: Box<dyn Solver> = Box::new(Configured::new(A::from_options(o)?)?);
+                Ok((label, solver))
             })
             .collect::<Result<_, SolverError>>()?;
         Ok(Selecting { base, candidates })
@@ -186,34 +187,11 @@ impl<A: Algorithm> Solver for Selecting<A> {
         s
     }
     fn fit(&self, data: &FitData, eps: Eps, seed: u64) -> Result<Box<dyn FittedPlan>, SolverError> {
-        let solvers: Vec<(String, Box<dyn Solver>)> = self
-            .candidates
-            .iter()
-            .map(|(label, a)| {
-                (label.clone(), Box::new(ConfiguredRef(a.clone())) as Box<dyn Solver>)
-            })
-            .collect();
-        let selection = select_by_dual(&solvers, data, eps, seed)?;
-        let winner = &self.candidates[selection.chosen].1;
-        let inner = winner.fit(data, eps, seed)?;
+        let selection = select_by_dual(&self.candidates, data, eps, seed)?;
+        let inner = self.candidates[selection.chosen].1.fit(data, eps, seed)?;
         let mut report = inner.report().clone();
         report.notes.push(selection.note());
         Ok(Box::new(Selected { inner, report }))
-    }
-}
-
-/// A candidate's settings as a solver.
-struct ConfiguredRef<A>(A);
-
-impl<A: Algorithm> Solver for ConfiguredRef<A> {
-    fn name(&self) -> &str {
-        A::NAME
-    }
-    fn settings(&self) -> Vec<(String, String)> {
-        self.0.describe()
-    }
-    fn fit(&self, data: &FitData, eps: Eps, seed: u64) -> Result<Box<dyn FittedPlan>, SolverError> {
-        self.0.fit(data, eps, seed)
     }
 }
 
