@@ -20,11 +20,14 @@ pub trait Real:
     const NEG_INFINITY: Self;
     /// Name for reports (`f32`, `f64`).
     const NAME: &'static str;
+    /// A sum of exponentials between `1/SAFE_SUM` and `SAFE_SUM` lost no term to overflow and no
+    /// precision to underflow, whatever its shift was.
+    const SAFE_SUM: f64;
     /// From f64 (rounding for f32).
     fn from_f64(v: f64) -> Self;
     /// To f64.
     fn to_f64(self) -> f64;
-    /// `exp(x)` for `x <= 0` to within a few ulps; results below the smallest normal flush to 0.
+    /// `exp(x)` for `x <= 0` (and moderate positive `x`) to within a few ulps; results below the smallest normal flush to 0.
     /// `FMA` selects fused multiply-adds: only for code compiled with the `fma` target feature,
     /// where they are one instruction (elsewhere they are a slow library call).
     fn exp_nonpositive<const FMA: bool>(self) -> Self;
@@ -34,6 +37,7 @@ impl Real for f64 {
     const ZERO: Self = 0.0;
     const NEG_INFINITY: Self = f64::NEG_INFINITY;
     const NAME: &'static str = "f64";
+    const SAFE_SUM: f64 = 1e200;
     #[inline(always)]
     fn from_f64(v: f64) -> Self {
         v
@@ -52,6 +56,7 @@ impl Real for f32 {
     const ZERO: Self = 0.0;
     const NEG_INFINITY: Self = f32::NEG_INFINITY;
     const NAME: &'static str = "f32";
+    const SAFE_SUM: f64 = 1e25;
     #[inline(always)]
     fn from_f64(v: f64) -> Self {
         v as f32

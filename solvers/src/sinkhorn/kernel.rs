@@ -1,8 +1,13 @@
-//! The fused CPU soft-min: `out_i = |p_i|^2/2 - eps * LSE_j(h_j + <p_i, q_j>/eps)`, computed in
-//! tiles straight from the points. Only a tile of dot products (`ROWS x COLS`) exists at a time,
-//! so memory is O(n + m), never the n x m cost matrix. Dot products come from `gemm` (the
-//! matrix-multiply kernels candle uses); the log-sum-exp is an online (streaming) one over column
-//! tiles with a vectorised `exp`. Row blocks are spread over rayon's threads.
+//! The fused CPU log-sum-exp over `t_ij = h_j + <p_i, q_j>/eps`, the whole cost of a Sinkhorn
+//! update. The dot products come from one of three places: computed in registers from the
+//! coordinates (low dimension, where a matrix product would cost more than it saves), from
+//! `gemm` one tile at a time (memory stays O(n + m)), or read from a cached n x m matrix.
+//!
+//! Each row's sum is shifted by a stabiliser, normally the same row's log-sum-exp from the
+//! previous call: Sinkhorn's potentials move little between iterations, so one pass
+//! `sum_j exp(t_ij - shift_i)` suffices. When a sum leaves the safe range (the potentials moved
+//! far, or there is no previous value) that block is redone in two passes, max first, so the
+//! result never depends on the stabiliser beyond rounding.
 
 use std::sync::Mutex;
 
@@ -12,12 +17,55 @@ use crate::Real;
 
 /// Rows of `p` per task: enough for gemm's micro-kernels to run at full width.
 const ROWS: usize = 32;
-/// Columns per tile: a 32 x 2048 tile of f64 is 512 KiB, so it stays in L2.
+/// Columns per tile: a 32 x 2048 tile of f64 is 512 KiB, so it stays in L2, and one row of it
+/// (16 KiB) stays in L1 between being written and being summed.
 const COLS: usize = 2048;
+/// Up to this dimension the dot products are computed in registers, column by column; above it
+/// `gemm` (whose packing costs more than a k = 2 product is worth) computes them in tiles.
+pub(crate) const MAX_INLINE_DIM: usize = 4;
+/// Columns per task of the column-wise log-sum-exp over a cached matrix.
+const COL_BLOCK: usize = 512;
+/// Eight independent lanes: floating-point reductions are not reordered (so not vectorised)
+/// otherwise.
+const L: usize = 8;
 
-/// One tile buffer per rayon thread, allocated once and reused by every soft-min call, so the
-/// Sinkhorn loop allocates nothing (a fresh 512 KiB tile per task would cost an mmap, a zero fill
-/// and page faults every iteration).
+/// Defines `fn $name<T: Real>(args) -> ret` that runs `$imp::<T, FMA>` compiled for the widest
+/// vector unit this CPU has (AVX-512, else AVX2 with FMA, else the baseline), chosen at run time
+/// so one binary is fast on every x86-64 machine.
+macro_rules! vectorised {
+    ($(#[$m:meta])* fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $imp:ident) => {
+        $(#[$m])*
+        #[inline]
+        fn $name<T: Real>($($arg: $ty),*) -> $ret {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f")]
+                unsafe fn wide<T: Real>($($arg: $ty),*) -> $ret {
+                    $imp::<T, true>($($arg),*)
+                }
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn narrow<T: Real>($($arg: $ty),*) -> $ret {
+                    $imp::<T, true>($($arg),*)
+                }
+                if std::arch::is_x86_feature_detected!("avx512f") {
+                    // SAFETY: the feature was just detected on this CPU.
+                    return unsafe { wide($($arg),*) };
+                }
+                if std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+                {
+                    // SAFETY: the features were just detected on this CPU.
+                    return unsafe { narrow($($arg),*) };
+                }
+            }
+            $imp::<T, false>($($arg),*)
+        }
+    };
+}
+
+/// One tile buffer per rayon thread, allocated once and reused by every call, so the Sinkhorn
+/// loop allocates nothing (a fresh 512 KiB tile per task would cost an mmap, a zero fill and
+/// page faults every iteration).
 pub(crate) struct Scratch<T> {
     tiles: Vec<Mutex<Vec<T>>>,
 }
@@ -41,10 +89,12 @@ impl<T: Real> Scratch<T> {
     }
 }
 
-/// Points in a layout the kernel reads: row-major coordinates and `|p|^2/2`.
+/// Points in a layout the kernel reads: row-major coordinates, the same transposed
+/// (coordinate-major, for the in-register dot products) and `|p|^2/2`.
 #[derive(Clone, Debug)]
 pub(crate) struct Cloud<T> {
     pub coords: Vec<T>,
+    pub coords_t: Vec<T>,
     pub half_sq: Vec<T>,
     pub n: usize,
     pub d: usize,
@@ -56,59 +106,243 @@ impl<T: Real> Cloud<T> {
     pub fn new(points: &[f64], d: usize, shift: &[f64]) -> Self {
         let n = points.len() / d;
         let mut coords = Vec::with_capacity(points.len());
+        let mut coords_t = vec![T::ZERO; if d <= MAX_INLINE_DIM { points.len() } else { 0 }];
         let mut half_sq = Vec::with_capacity(n);
-        for row in points.chunks_exact(d) {
+        for (i, row) in points.chunks_exact(d).enumerate() {
             let mut sq = 0.0;
-            for (v, s) in row.iter().zip(shift) {
+            for (k, (v, s)) in row.iter().zip(shift).enumerate() {
                 let c = v - s;
                 sq += c * c;
                 coords.push(T::from_f64(c));
+                if let Some(t) = coords_t.get_mut(k * n + i) {
+                    *t = T::from_f64(c);
+                }
             }
             half_sq.push(T::from_f64(0.5 * sq));
         }
-        Cloud { coords, half_sq, n, d }
+        Cloud { coords, coords_t, half_sq, n, d }
     }
 }
 
-/// `out_i = p.half_sq_i - eps * LSE_j(h_j + <p_i, q_j>/eps)` for every point `i` of `p`.
+/// Every dot product `<x_i, y_j>`, row-major (`x.n x y.n`), computed once: the cost matrix of
+/// a Sinkhorn run up to the `|.|^2/2` terms, which the updates fold into their offsets.
+pub(crate) struct DotMatrix<T> {
+    values: Vec<T>,
+}
+
+impl<T: Real> DotMatrix<T> {
+    /// Bytes the matrix of `n x m` dot products takes.
+    pub fn bytes(n: usize, m: usize) -> usize {
+        n.saturating_mul(m).saturating_mul(std::mem::size_of::<T>())
+    }
+
+    /// Computes every `<x_i, y_j>` by row blocks on all threads.
+    pub fn new(x: &Cloud<T>, y: &Cloud<T>) -> Self {
+        let mut values = vec![T::ZERO; x.n * y.n];
+        values.par_chunks_mut(ROWS * y.n).enumerate().for_each(|(block, out)| {
+            let rows = out.len() / y.n;
+            dot_tile(x, y, block * ROWS, rows, 0, y.n, T::from_f64(1.0), out);
+        });
+        DotMatrix { values }
+    }
+}
+
+/// `lse_i = LSE_j(h_j + <p_i, q_j> inv_eps)` for every point `i` of `p`.
 ///
-/// With `h_j = (pot_j - |q_j|^2/2)/eps + log w_j` this is the Sinkhorn update
-/// `-eps LSE_j((pot_j - c(p_i, q_j))/eps + log w_j)`.
-///
-/// `dots`, when given, holds every `<p_i, q_j>` (row-major, `p.n x q.n`) so they are read
-/// instead of recomputed: worth it in high dimension, where the matrix product costs more than
-/// reading the cached values.
+/// On entry `lse` holds each row's stabiliser (the previous call's value; NaN when there is
+/// none); on return, the log-sum-exps. `dots`, when given, holds every `<p_i, q_j>` (row-major,
+/// `p.n x q.n`) so they are read instead of computed.
+pub(crate) fn lse_rows<T: Real>(
+    p: &Cloud<T>,
+    q: &Cloud<T>,
+    h: &[T],
+    inv_eps: f64,
+    lse: &mut [f64],
+    dots: Option<&DotMatrix<T>>,
+    scratch: &Scratch<T>,
+) {
+    assert_eq!(p.d, q.d);
+    assert_eq!(h.len(), q.n);
+    assert_eq!(lse.len(), p.n);
+    if let Some(dots) = dots {
+        assert_eq!(dots.values.len(), p.n * q.n);
+    }
+    let source = match dots {
+        Some(m) => Source::Cached(&m.values),
+        None if p.d <= MAX_INLINE_DIM => Source::Inline,
+        None => Source::Gemm,
+    };
+    let tile_len = match source {
+        Source::Gemm => ROWS * COLS.min(q.n),
+        _ => COLS.min(q.n),
+    };
+    lse.par_chunks_mut(ROWS).enumerate().for_each(|(block, lse_block)| {
+        scratch.with(tile_len, |tile| {
+            let rows =
+                RowBlock { p, q, h, inv_eps: T::from_f64(inv_eps), r0: block * ROWS, source };
+            rows.run(lse_block, tile)
+        })
+    });
+}
+
+/// `lse_j = LSE_i(h_i + M_ij inv_eps)` for every column `j` of the cached `x.n x y.n` matrix
+/// `M`: the update of the side whose points index its columns, read in the matrix's own
+/// row-major order with one running sum per column, so one matrix serves both updates.
+pub(crate) fn lse_cols<T: Real>(dots: &DotMatrix<T>, h: &[T], inv_eps: f64, lse: &mut [f64]) {
+    let (rows, cols) = (h.len(), lse.len());
+    assert_eq!(dots.values.len(), rows * cols);
+    let inv_eps = T::from_f64(inv_eps);
+    lse.par_chunks_mut(COL_BLOCK).enumerate().for_each(|(block, lse_block)| {
+        let c0 = block * COL_BLOCK;
+        let w = lse_block.len();
+        let column = |i: usize| &dots.values[i * cols + c0..][..w];
+        let mut shifts: Vec<f64> = lse_block.to_vec();
+        let mut sums = vec![0.0; w];
+        if shifts.iter().any(|s| !s.is_finite()) {
+            col_max(rows, &column, h, inv_eps, &mut shifts);
+        }
+        col_sums(rows, &column, h, inv_eps, &shifts, &mut sums);
+        if sums.iter().any(|s| !safe::<T>(*s)) {
+            col_max(rows, &column, h, inv_eps, &mut shifts);
+            col_sums(rows, &column, h, inv_eps, &shifts, &mut sums);
+        }
+        for ((out, shift), sum) in lse_block.iter_mut().zip(&shifts).zip(&sums) {
+            *out = shift + sum.ln();
+        }
+    });
+}
+
+/// `out_i = p.half_sq_i - eps LSE_j(h_j + <p_i, q_j>/eps)` for new points `p`, with no
+/// previous values to stabilise by.
 pub(crate) fn soft_min<T: Real>(
     p: &Cloud<T>,
     q: &Cloud<T>,
     h: &[T],
     eps: f64,
     out: &mut [T],
-    dots: Option<&[T]>,
     scratch: &Scratch<T>,
 ) {
-    assert_eq!(p.d, q.d);
-    assert_eq!(h.len(), q.n);
-    assert_eq!(out.len(), p.n);
-    if let Some(dots) = dots {
-        assert_eq!(dots.len(), p.n * q.n);
+    let mut lse = vec![f64::NAN; p.n];
+    lse_rows(p, q, h, 1.0 / eps, &mut lse, None, scratch);
+    for ((o, l), hs) in out.iter_mut().zip(&lse).zip(&p.half_sq) {
+        *o = T::from_f64(hs.to_f64() - eps * l);
     }
-    let tile_len = ROWS * COLS.min(q.n);
-    out.par_chunks_mut(ROWS).enumerate().for_each(|(block, out_block)| {
-        scratch.with(tile_len, |tile| {
-            soft_min_block(p, q, h, eps, block * ROWS, out_block, tile, dots)
-        })
-    });
 }
 
-/// Every dot product `<p_i, q_j>`, row-major (`p.n x q.n`), computed by row blocks on all threads.
-pub(crate) fn dot_matrix<T: Real>(p: &Cloud<T>, q: &Cloud<T>) -> Vec<T> {
-    let mut dots = vec![T::ZERO; p.n * q.n];
-    dots.par_chunks_mut(ROWS * q.n).enumerate().for_each(|(block, out)| {
-        let rows = out.len() / q.n;
-        dot_tile(p, q, block * ROWS, rows, 0, q.n, T::from_f64(1.0), out);
-    });
-    dots
+/// Whether a shifted sum of exponentials is trustworthy (see [`Real::SAFE_SUM`]).
+fn safe<T: Real>(sum: f64) -> bool {
+    sum.is_finite() && (1.0 / T::SAFE_SUM..=T::SAFE_SUM).contains(&sum)
+}
+
+/// Where a row block's dot products come from.
+#[derive(Clone, Copy)]
+enum Source<'a, T> {
+    Inline,
+    Gemm,
+    Cached(&'a [T]),
+}
+
+/// Up to [`ROWS`] rows of an [`lse_rows`] call.
+struct RowBlock<'a, T> {
+    p: &'a Cloud<T>,
+    q: &'a Cloud<T>,
+    h: &'a [T],
+    inv_eps: T,
+    r0: usize,
+    source: Source<'a, T>,
+}
+
+impl<T: Real> RowBlock<'_, T> {
+    fn run(&self, lse: &mut [f64], tile: &mut [T]) {
+        let rows = lse.len();
+        let mut shifts = [0.0f64; ROWS];
+        shifts[..rows].copy_from_slice(lse);
+        let mut sums = [0.0f64; ROWS];
+        if shifts[..rows].iter().any(|s| !s.is_finite()) {
+            self.max_pass(rows, &mut shifts, tile);
+        }
+        self.sum_pass(rows, &shifts, &mut sums, tile);
+        if sums[..rows].iter().any(|s| !safe::<T>(*s)) {
+            self.max_pass(rows, &mut shifts, tile);
+            self.sum_pass(rows, &shifts, &mut sums, tile);
+        }
+        for i in 0..rows {
+            lse[i] = shifts[i] + sums[i].ln();
+        }
+    }
+
+    /// `shifts_i = max_j t_ij`.
+    fn max_pass(&self, rows: usize, shifts: &mut [f64; ROWS], tile: &mut [T]) {
+        shifts[..rows].fill(f64::NEG_INFINITY);
+        self.for_each_row_tile(rows, tile, |i, c0, values| {
+            let m = max_affine(values, &self.h[c0..c0 + values.len()], self.inv_eps);
+            shifts[i] = shifts[i].max(m.to_f64());
+        });
+        // A row whose every term is -inf (all weights zero) keeps a finite shift; its sum is 0.
+        for s in shifts[..rows].iter_mut().filter(|s| !s.is_finite()) {
+            *s = 0.0;
+        }
+    }
+
+    /// `sums_i = sum_j exp(t_ij - shifts_i)`.
+    fn sum_pass(&self, rows: usize, shifts: &[f64; ROWS], sums: &mut [f64; ROWS], tile: &mut [T]) {
+        sums[..rows].fill(0.0);
+        self.for_each_row_tile(rows, tile, |i, c0, values| {
+            let h = &self.h[c0..c0 + values.len()];
+            sums[i] += sum_exp_affine(values, h, self.inv_eps, T::from_f64(shifts[i]));
+        });
+    }
+
+    /// Calls `f(row, first column, <p_row, q_j> for the tile's columns)` over every tile.
+    fn for_each_row_tile(
+        &self,
+        rows: usize,
+        tile: &mut [T],
+        mut f: impl FnMut(usize, usize, &[T]),
+    ) {
+        let (p, q) = (self.p, self.q);
+        for c0 in (0..q.n).step_by(COLS) {
+            let w = COLS.min(q.n - c0);
+            match self.source {
+                Source::Cached(dots) => {
+                    for i in 0..rows {
+                        f(i, c0, &dots[(self.r0 + i) * q.n + c0..][..w]);
+                    }
+                }
+                Source::Gemm => {
+                    dot_tile(p, q, self.r0, rows, c0, w, T::from_f64(1.0), tile);
+                    for i in 0..rows {
+                        f(i, c0, &tile[i * w..(i + 1) * w]);
+                    }
+                }
+                Source::Inline => {
+                    for i in 0..rows {
+                        let row = &mut tile[..w];
+                        inline_dots(&p.coords[(self.r0 + i) * p.d..][..p.d], q, c0, row);
+                        f(i, c0, row);
+                    }
+                }
+            }
+        }
+    }
+}
+
+vectorised! {
+    /// `out_j = <x, q_{c0+j}>` from the transposed coordinates, coordinate by coordinate so that
+    /// each pass is a vectorised multiply-add over contiguous memory.
+    fn inline_dots(x: &[T], q: &Cloud<T>, c0: usize, out: &mut [T]) -> () = inline_dots_impl
+}
+
+#[inline(always)]
+fn inline_dots_impl<T: Real, const FMA: bool>(x: &[T], q: &Cloud<T>, c0: usize, out: &mut [T]) {
+    let w = out.len();
+    out.fill(T::ZERO);
+    for (k, &xk) in x.iter().enumerate() {
+        let col = &q.coords_t[k * q.n + c0..][..w];
+        for (o, c) in out.iter_mut().zip(col) {
+            *o = *o + xk * *c;
+        }
+    }
 }
 
 /// `out (rows x w) = scale * <p_{r0+i}, q_{c0+j}>`, by gemm.
@@ -152,128 +386,130 @@ fn dot_tile<T: Real>(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn soft_min_block<T: Real>(
-    p: &Cloud<T>,
-    q: &Cloud<T>,
+/// Per column `j`: `shifts_j = max_i (h_i + M_ij inv_eps)` over all rows of the matrix.
+fn col_max<'m, T: Real>(
+    rows: usize,
+    column: &impl Fn(usize) -> &'m [T],
     h: &[T],
-    eps: f64,
-    r0: usize,
-    out: &mut [T],
-    tile: &mut [T],
-    dots: Option<&[T]>,
+    inv_eps: T,
+    shifts: &mut [f64],
 ) {
-    let rows = out.len();
-    let inv_eps = T::from_f64(1.0 / eps);
-    let mut run_max = [f64::NEG_INFINITY; ROWS];
-    let mut run_sum = [0.0f64; ROWS];
-    for c0 in (0..q.n).step_by(COLS) {
-        let w = COLS.min(q.n - c0);
-        match dots {
-            None => dot_tile(p, q, r0, rows, c0, w, inv_eps, tile),
-            Some(dots) => {
-                for i in 0..rows {
-                    let src = &dots[(r0 + i) * q.n + c0..][..w];
-                    for (t, v) in tile[i * w..(i + 1) * w].iter_mut().zip(src) {
-                        *t = *v * inv_eps;
-                    }
-                }
-            }
-        }
-        for i in 0..rows {
-            let (m, s) = tile_lse(&mut tile[i * w..(i + 1) * w], &h[c0..c0 + w]);
-            merge_lse(&mut run_max[i], &mut run_sum[i], m, s);
+    let mut max = vec![T::NEG_INFINITY; shifts.len()];
+    for (i, &hi) in h.iter().enumerate().take(rows) {
+        for (m, v) in max.iter_mut().zip(column(i)) {
+            let t = *v * inv_eps + hi;
+            *m = if t > *m { t } else { *m };
         }
     }
-    for i in 0..rows {
-        let lse = run_max[i] + run_sum[i].ln();
-        out[i] = T::from_f64(p.half_sq[r0 + i].to_f64() - eps * lse);
+    for (s, m) in shifts.iter_mut().zip(&max) {
+        *s = if m.to_f64().is_finite() { m.to_f64() } else { 0.0 };
     }
 }
 
-/// Folds a tile's `(max, sum exp(t - max))` into a running pair.
-#[inline]
-fn merge_lse(run_max: &mut f64, run_sum: &mut f64, m: f64, s: f64) {
-    if m > *run_max {
-        *run_sum = *run_sum * (*run_max - m).exp() + s;
-        *run_max = m;
-    } else if m > f64::NEG_INFINITY {
-        *run_sum += s * (m - *run_max).exp();
-    }
-}
-
-/// `(max_j t_j, sum_j exp(t_j - max))` with `t = row + h` (written into `row`).
-#[inline]
-pub(crate) fn tile_lse<T: Real>(row: &mut [T], h: &[T]) -> (f64, f64) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the feature was just detected on this CPU.
-            return unsafe { tile_lse_avx512(row, h) };
+/// Per column `j`: `sums_j = sum_i exp(h_i + M_ij inv_eps - shifts_j)`.
+fn col_sums<'m, T: Real>(
+    rows: usize,
+    column: &impl Fn(usize) -> &'m [T],
+    h: &[T],
+    inv_eps: T,
+    shifts: &[f64],
+    sums: &mut [f64],
+) {
+    sums.fill(0.0);
+    let neg_shift: Vec<T> = shifts.iter().map(|s| T::from_f64(-s)).collect();
+    let mut acc = vec![T::ZERO; shifts.len()];
+    // Partial sums in T over row chunks, folded into f64, so f32 runs do not add thousands of
+    // terms in single precision.
+    for start in (0..rows).step_by(256) {
+        for (i, &hi) in h.iter().enumerate().take((start + 256).min(rows)).skip(start) {
+            accumulate_exp(column(i), hi, inv_eps, &neg_shift, &mut acc);
         }
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the features were just detected on this CPU.
-            return unsafe { tile_lse_avx2(row, h) };
+        for (s, a) in sums.iter_mut().zip(acc.iter_mut()) {
+            *s += a.to_f64();
+            *a = T::ZERO;
         }
     }
-    tile_lse_portable::<T, false>(row, h)
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn tile_lse_avx2<T: Real>(row: &mut [T], h: &[T]) -> (f64, f64) {
-    tile_lse_portable::<T, true>(row, h)
+vectorised! {
+    /// `acc_j += exp(v_j * scale + offset + neg_shift_j)`.
+    fn accumulate_exp(v: &[T], offset: T, scale: T, neg_shift: &[T], acc: &mut [T]) -> ()
+        = accumulate_exp_impl
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn tile_lse_avx512<T: Real>(row: &mut [T], h: &[T]) -> (f64, f64) {
-    tile_lse_portable::<T, true>(row, h)
-}
-
-/// Written as three simple passes (add and max, exp in place, sum) because the compiler
-/// vectorises each of them, where one fused loop with a reduction stays scalar. The max and the
-/// sum use eight independent lanes: floating-point reductions are not reordered otherwise.
 #[inline(always)]
-fn tile_lse_portable<T: Real, const FMA: bool>(row: &mut [T], h: &[T]) -> (f64, f64) {
-    const L: usize = 8;
-    for (r, hh) in row.iter_mut().zip(h) {
-        *r = *r + *hh;
+fn accumulate_exp_impl<T: Real, const FMA: bool>(
+    v: &[T],
+    offset: T,
+    scale: T,
+    neg_shift: &[T],
+    acc: &mut [T],
+) {
+    for ((a, x), s) in acc.iter_mut().zip(v).zip(neg_shift) {
+        *a = *a + (*x * scale + offset + *s).exp_nonpositive::<FMA>();
     }
+}
+
+vectorised! {
+    /// `max_j (v_j * scale + h_j)`.
+    fn max_affine(v: &[T], h: &[T], scale: T) -> T = max_affine_impl
+}
+
+/// Elements per block of the reductions: each block's terms are written to a stack buffer by
+/// an element-wise loop, then added in lanes while still in L1. Both loops vectorise; one loop
+/// that computes and reduces at once stays scalar.
+const BLOCK: usize = 256;
+
+#[inline(always)]
+fn max_affine_impl<T: Real, const FMA: bool>(v: &[T], h: &[T], scale: T) -> T {
+    let mut buf = [T::ZERO; BLOCK];
     let mut lanes = [T::NEG_INFINITY; L];
-    let chunks = row.chunks_exact(L);
-    let tail = chunks.remainder();
-    for r in chunks {
-        for l in 0..L {
-            lanes[l] = if r[l] > lanes[l] { r[l] } else { lanes[l] };
-        }
-    }
     let mut max = T::NEG_INFINITY;
-    for &v in lanes.iter().chain(tail) {
-        max = if v > max { v } else { max };
-    }
-    if max == T::NEG_INFINITY {
-        return (f64::NEG_INFINITY, 0.0);
-    }
-    // exp and sum in L1-sized blocks: the exp loop vectorises on its own, and the block is
-    // still in L1 when the lanes add it up.
-    let mut sums = [T::ZERO; L];
-    let mut tail_sum = 0.0;
-    for block in row.chunks_mut(64) {
-        for r in block.iter_mut() {
-            *r = (*r - max).exp_nonpositive::<FMA>();
+    for (vb, hb) in v.chunks(BLOCK).zip(h.chunks(BLOCK)) {
+        let b = &mut buf[..vb.len()];
+        for ((t, x), y) in b.iter_mut().zip(vb).zip(hb) {
+            *t = *x * scale + *y;
         }
-        let chunks = block.chunks_exact(L);
-        tail_sum += chunks.remainder().iter().map(|v| v.to_f64()).sum::<f64>();
+        let chunks = b.chunks_exact(L);
+        for &t in chunks.remainder() {
+            max = if t > max { t } else { max };
+        }
         for r in chunks {
             for l in 0..L {
-                sums[l] = sums[l] + r[l];
+                lanes[l] = if r[l] > lanes[l] { r[l] } else { lanes[l] };
             }
         }
     }
-    let sum = tail_sum + sums.iter().map(|s| s.to_f64()).sum::<f64>();
-    (max.to_f64(), sum)
+    for t in lanes {
+        max = if t > max { t } else { max };
+    }
+    max
+}
+
+vectorised! {
+    /// `sum_j exp(v_j * scale + h_j - shift)`, added in T lanes and returned in f64.
+    fn sum_exp_affine(v: &[T], h: &[T], scale: T, shift: T) -> f64 = sum_exp_affine_impl
+}
+
+#[inline(always)]
+fn sum_exp_affine_impl<T: Real, const FMA: bool>(v: &[T], h: &[T], scale: T, shift: T) -> f64 {
+    let mut buf = [T::ZERO; BLOCK];
+    let mut lanes = [T::ZERO; L];
+    let mut tail = 0.0;
+    for (vb, hb) in v.chunks(BLOCK).zip(h.chunks(BLOCK)) {
+        let b = &mut buf[..vb.len()];
+        for ((t, x), y) in b.iter_mut().zip(vb).zip(hb) {
+            *t = (*x * scale + *y - shift).exp_nonpositive::<FMA>();
+        }
+        let chunks = b.chunks_exact(L);
+        tail += chunks.remainder().iter().map(|t| t.to_f64()).sum::<f64>();
+        for r in chunks {
+            for l in 0..L {
+                lanes[l] = lanes[l] + r[l];
+            }
+        }
+    }
+    tail + lanes.iter().map(|s| s.to_f64()).sum::<f64>()
 }
 
 #[cfg(test)]
@@ -298,23 +534,65 @@ mod tests {
             .collect()
     }
 
+    fn cloud(len: usize, a: usize, b: usize, scale: f64) -> Vec<f64> {
+        (0..len).map(|i| ((i * a % b) as f64 / scale) - 1.0).collect()
+    }
+
+    /// Every source of dot products (in registers, gemm tiles, a cached matrix read by rows or
+    /// by columns) and every stabiliser (none, the right one, far off in both directions, so
+    /// that the two-pass fallback runs) gives the naive formula's value.
     #[test]
-    fn fused_soft_min_matches_the_naive_formula_across_tiles() {
-        let (n, m, d, eps) = (70, 2 * COLS + 37, 3, 0.05);
-        let p: Vec<f64> = (0..n * d).map(|i| ((i * 37 % 101) as f64 / 50.0) - 1.0).collect();
-        let q: Vec<f64> = (0..m * d).map(|i| ((i * 53 % 97) as f64 / 40.0) - 1.2).collect();
-        let pot: Vec<f64> = (0..m).map(|j| (j % 13) as f64 * 0.01).collect();
-        let logw = vec![-(m as f64).ln(); m];
-        let shift = vec![0.3, -0.2, 0.1];
-        let (cp, cq) = (Cloud::<f64>::new(&p, d, &shift), Cloud::<f64>::new(&q, d, &shift));
-        let h: Vec<f64> = (0..m).map(|j| (pot[j] - cq.half_sq[j]) / eps + logw[j]).collect();
-        let want = naive(&p, &q, d, &pot, &logw, eps);
-        let dots = dot_matrix(&cp, &cq);
-        for cached in [None, Some(dots.as_slice())] {
-            let mut out = vec![0.0; n];
-            soft_min(&cp, &cq, &h, eps, &mut out, cached, &Scratch::new());
-            for (got, want) in out.iter().zip(&want) {
-                assert!((got - want).abs() < 1e-11 * (1.0 + want.abs()), "{got} vs {want}");
+    fn fused_log_sum_exp_matches_the_naive_formula_whatever_the_stabiliser() {
+        for d in [2, 3, 7] {
+            let (n, m, eps) = (70, 2 * COLS + 37, 0.05);
+            let p = cloud(n * d, 37, 101, 50.0);
+            let q = cloud(m * d, 53, 97, 40.0);
+            let pot: Vec<f64> = (0..m).map(|j| (j % 13) as f64 * 0.01).collect();
+            let logw = vec![-(m as f64).ln(); m];
+            let shift = vec![0.3, -0.2, 0.1, 0.0, 0.5, -0.1, 0.2][..d].to_vec();
+            let (cp, cq) = (Cloud::<f64>::new(&p, d, &shift), Cloud::<f64>::new(&q, d, &shift));
+            let h: Vec<f64> = (0..m).map(|j| (pot[j] - cq.half_sq[j]) / eps + logw[j]).collect();
+            let want = naive(&p, &q, d, &pot, &logw, eps);
+            let to_soft_min = |lse: &[f64]| -> Vec<f64> {
+                (0..n).map(|i| cp.half_sq[i] - eps * lse[i]).collect()
+            };
+            // The matrix with q as its rows, read by columns, gives p's rows.
+            let dots_qp = DotMatrix::new(&cq, &cp);
+            let dots_pq = DotMatrix::new(&cp, &cq);
+            let exact = {
+                let mut l = vec![f64::NAN; n];
+                lse_rows(&cp, &cq, &h, 1.0 / eps, &mut l, None, &Scratch::new());
+                l
+            };
+            for stabiliser in [f64::NAN, 0.0, 1.0, 2e3, -2e3, 1e6] {
+                let start: Vec<f64> = exact
+                    .iter()
+                    .map(|v| {
+                        if stabiliser.is_nan() || stabiliser == 0.0 {
+                            stabiliser
+                        } else {
+                            v + stabiliser
+                        }
+                    })
+                    .collect();
+                let mut results = Vec::new();
+                for cached in [None, Some(&dots_pq)] {
+                    let mut l = start.clone();
+                    lse_rows(&cp, &cq, &h, 1.0 / eps, &mut l, cached, &Scratch::new());
+                    results.push(to_soft_min(&l));
+                }
+                let mut l = start.clone();
+                let h_cols: Vec<f64> = h.clone();
+                lse_cols(&dots_qp, &h_cols, 1.0 / eps, &mut l);
+                results.push(to_soft_min(&l));
+                for out in results {
+                    for (got, want) in out.iter().zip(&want) {
+                        assert!(
+                            (got - want).abs() < 1e-11 * (1.0 + want.abs()),
+                            "d {d}, stabiliser {stabiliser}: {got} vs {want}"
+                        );
+                    }
+                }
             }
         }
     }

@@ -16,7 +16,7 @@ mod solve;
 mod tensor;
 
 pub use plan::SinkhornPlan;
-pub use settings::{Backend, Precision, SinkhornSettings};
+pub use settings::{Backend, Precision, SinkhornSettings, default_memory_budget_mib};
 pub use solve::{MAX_STAGES, SolveOutcome};
 
 use std::time::Instant;
@@ -53,6 +53,7 @@ impl Algorithm for SinkhornSettings {
             format!("solve seconds: {:.3}", start.elapsed().as_secs_f64()),
         ];
         notes.extend(outcome.schedule_note.clone());
+        notes.push(outcome.kernel_note.clone());
         let report = FitReport {
             iterations: outcome.iterations,
             converged: outcome.converged,

@@ -76,7 +76,7 @@ impl SinkhornPlan {
         let h: Vec<f64> =
             pot.iter().zip(&q.half_sq).map(|(v, hs)| (v - hs) / self.eps + log_w).collect();
         let mut out = vec![0.0; p.len()];
-        soft_min(&cloud, q, &h, self.eps, &mut out, None, &self.scratch);
+        soft_min(&cloud, q, &h, self.eps, &mut out, &self.scratch);
         Ok(out)
     }
 

@@ -2,7 +2,7 @@
 
 use eot_datasets::Points;
 
-use super::kernel::{Cloud, Scratch, dot_matrix, soft_min};
+use super::kernel::{Cloud, DotMatrix, MAX_INLINE_DIM, Scratch, lse_cols, lse_rows};
 use super::settings::{Backend, Precision, SinkhornSettings};
 use super::tensor::TensorSoftMin;
 use crate::{Real, SolverError};
@@ -28,6 +28,8 @@ pub struct SolveOutcome {
     pub dual_value: f64,
     /// Set when the eps schedule was cut to [`MAX_STAGES`] stages, saying from how many.
     pub schedule_note: Option<String>,
+    /// Which kernel path ran (dot products cached, recomputed or in registers) and why.
+    pub kernel_note: String,
 }
 
 /// The most eps stages a run takes. Factor 0.5 from the largest cost scale a point set can hold
@@ -51,66 +53,102 @@ pub(crate) trait SoftMin {
     fn update_source(&mut self, g: &[f64], eps: f64, f: &mut [f64]) -> Result<(), SolverError>;
     /// `g_j = -eps LSE_i((f_i - C_ij)/eps + log a_i)`.
     fn update_target(&mut self, f: &[f64], eps: f64, g: &mut [f64]) -> Result<(), SolverError>;
+    /// Which path runs the updates and why, for the fit notes.
+    fn describe(&self) -> String;
 }
 
-/// Below this dimension recomputing the dot products (a k = D matrix product) is as cheap as
-/// reading them from memory, so they are never cached.
-const MIN_CACHED_DIM: usize = 8;
+/// Below this dimension computing the dot products in registers is as cheap as reading them
+/// from memory, so they are never cached.
+const MIN_CACHED_DIM: usize = MAX_INLINE_DIM + 1;
 
-/// The fused CPU kernel in precision `T`, with its scratch buffers allocated once, and the dot
-/// products `<x_i, y_j>` (both orientations) cached when they fit the memory budget.
+/// The fused CPU kernel in precision `T`, with its buffers allocated once, the dot products
+/// `<x_i, y_j>` cached when they fit the memory budget, and each side's last log-sum-exps kept
+/// as the next update's stabilisers.
 pub(crate) struct FusedSoftMin<T> {
     x: Cloud<T>,
     y: Cloud<T>,
-    dots: Option<(Vec<T>, Vec<T>)>,
+    dots: Option<DotMatrix<T>>,
     h: Vec<T>,
-    out: Vec<T>,
+    lse_x: Vec<f64>,
+    lse_y: Vec<f64>,
+    /// The eps each side's `lse` was computed at.
+    lse_eps: [f64; 2],
     scratch: Scratch<T>,
+    /// Which path runs and why, for the fit notes.
+    path: String,
 }
 
 impl<T: Real> FusedSoftMin<T> {
-    pub fn new(x: &Points, y: &Points, shift: &[f64], cache_mib: usize) -> Self {
+    pub fn new(x: &Points, y: &Points, shift: &[f64], budget_mib: usize) -> Self {
         let d = x.dim();
         let (x, y) = (Cloud::new(x.as_slice(), d, shift), Cloud::new(y.as_slice(), d, shift));
-        let bytes = 2 * x.n * y.n * std::mem::size_of::<T>();
-        let dots = (d >= MIN_CACHED_DIM && bytes <= cache_mib << 20)
-            .then(|| (dot_matrix(&x, &y), dot_matrix(&y, &x)));
-        let cap = x.n.max(y.n);
+        let bytes = DotMatrix::<T>::bytes(x.n, y.n);
+        let mib = bytes as f64 / (1 << 20) as f64;
+        let cache = d >= MIN_CACHED_DIM && bytes <= budget_mib.saturating_mul(1 << 20);
+        let path = if cache {
+            format!("kernel: cached dot products ({mib:.0} MiB of a {budget_mib} MiB budget)")
+        } else if d < MIN_CACHED_DIM {
+            format!("kernel: dot products in registers from the points (D = {d}), O(n + m) memory")
+        } else {
+            format!(
+                "kernel: dot products recomputed from the points, O(n + m) memory (caching them \
+                 needs {mib:.0} MiB, over the {budget_mib} MiB budget)"
+            )
+        };
+        let dots = cache.then(|| DotMatrix::new(&x, &y));
         FusedSoftMin {
+            h: Vec::with_capacity(x.n.max(y.n)),
+            lse_x: vec![f64::NAN; x.n],
+            lse_y: vec![f64::NAN; y.n],
+            lse_eps: [f64::NAN; 2],
             x,
             y,
             dots,
-            h: Vec::with_capacity(cap),
-            out: Vec::with_capacity(cap),
             scratch: Scratch::new(),
+            path,
         }
     }
 
-    fn update(rows_are_x: bool, s: &mut Self, pot: &[f64], eps: f64, result: &mut [f64]) {
-        let (p, q) = if rows_are_x { (&s.x, &s.y) } else { (&s.y, &s.x) };
-        let dots = s.dots.as_ref().map(|(xy, yx)| if rows_are_x { &xy[..] } else { &yx[..] });
+    /// `result_i = p.half_sq_i - eps LSE_j((pot_j - q.half_sq_j)/eps + log w_j + <p_i, q_j>/eps)`
+    /// for the rows `p` (x when `rows_are_x`) against the other side `q`.
+    fn update(&mut self, rows_are_x: bool, pot: &[f64], eps: f64, result: &mut [f64]) {
+        let (p, q, lse, lse_eps) = if rows_are_x {
+            (&self.x, &self.y, &mut self.lse_x, &mut self.lse_eps[0])
+        } else {
+            (&self.y, &self.x, &mut self.lse_y, &mut self.lse_eps[1])
+        };
+        // A new eps stage: the stabiliser that keeps the potential is the old LSE rescaled.
+        if *lse_eps != eps {
+            let ratio = *lse_eps / eps;
+            lse.iter_mut().for_each(|l| *l *= ratio);
+            *lse_eps = eps;
+        }
         let log_w = -(q.n as f64).ln();
-        s.h.clear();
-        s.h.extend(
+        self.h.clear();
+        self.h.extend(
             pot.iter().zip(&q.half_sq).map(|(v, hs)| T::from_f64((v - hs.to_f64()) / eps + log_w)),
         );
-        s.out.clear();
-        s.out.resize(p.n, T::ZERO);
-        soft_min(p, q, &s.h, eps, &mut s.out, dots, &s.scratch);
-        for (r, o) in result.iter_mut().zip(&s.out) {
-            *r = o.to_f64();
+        match (&self.dots, rows_are_x) {
+            (Some(dots), false) => lse_cols(dots, &self.h, 1.0 / eps, lse),
+            (dots, _) => lse_rows(p, q, &self.h, 1.0 / eps, lse, dots.as_ref(), &self.scratch),
+        }
+        for ((r, l), hs) in result.iter_mut().zip(lse.iter()).zip(&p.half_sq) {
+            *r = hs.to_f64() - eps * l;
         }
     }
 }
 
 impl<T: Real> SoftMin for FusedSoftMin<T> {
     fn update_source(&mut self, g: &[f64], eps: f64, f: &mut [f64]) -> Result<(), SolverError> {
-        Self::update(true, self, g, eps, f);
+        self.update(true, g, eps, f);
         Ok(())
     }
     fn update_target(&mut self, f: &[f64], eps: f64, g: &mut [f64]) -> Result<(), SolverError> {
-        Self::update(false, self, f, eps, g);
+        self.update(false, f, eps, g);
         Ok(())
+    }
+    fn describe(&self) -> String {
+        self.path.clone()
     }
 }
 
@@ -175,8 +213,12 @@ pub(crate) fn run(
     let shift = common_centre(x, y);
     let mut backend: Box<dyn SoftMin> = match (s.resolved_backend(), s.precision) {
         (Backend::Tensor, p) => Box::new(TensorSoftMin::new(x, y, &shift, &s.device, p)?),
-        (_, Precision::F64) => Box::new(FusedSoftMin::<f64>::new(x, y, &shift, s.cost_cache_mib)),
-        (_, Precision::F32) => Box::new(FusedSoftMin::<f32>::new(x, y, &shift, s.cost_cache_mib)),
+        (_, Precision::F64) => {
+            Box::new(FusedSoftMin::<f64>::new(x, y, &shift, s.memory_budget_mib))
+        }
+        (_, Precision::F32) => {
+            Box::new(FusedSoftMin::<f32>::new(x, y, &shift, s.memory_budget_mib))
+        }
     };
     let schedule = eps_schedule(s, x, y, &shift, eps)?;
     let mut outcome = iterate(s, backend.as_mut(), x.len(), y.len(), &schedule.stages)?;
@@ -251,6 +293,7 @@ pub(crate) fn iterate(
         marginal_error: err,
         dual_value,
         schedule_note: None,
+        kernel_note: backend.describe(),
     })
 }
 

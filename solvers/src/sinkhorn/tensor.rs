@@ -106,4 +106,7 @@ impl SoftMin for TensorSoftMin {
     fn update_target(&mut self, f: &[f64], eps: f64, g: &mut [f64]) -> Result<(), SolverError> {
         self.update(false, f, eps, g)
     }
+    fn describe(&self) -> String {
+        format!("kernel: candle tensors on {:?} in {:?}, in row blocks", self.device, self.dtype)
+    }
 }

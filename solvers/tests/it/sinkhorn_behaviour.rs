@@ -105,6 +105,31 @@ fn f32_agrees_with_f64() {
     assert!(rel < 1e-4, "f32 dual {} vs f64 {} ({rel:e})", b.dual_value, a.dual_value);
 }
 
+/// The memory budget picks the kernel path, the fit notes name it, and every path gives the
+/// same potentials.
+#[test]
+fn memory_budget_picks_the_path_and_every_path_agrees() {
+    let (x, y) = clouds(16, 600);
+    let fit = |budget: usize| {
+        let s = SinkhornSettings { memory_budget_mib: budget, ..Default::default() };
+        let solver = Sinkhorn::new(s).unwrap();
+        let out = solver.solve(&FitData::samples(&x, &y), Eps::new(0.5).unwrap()).unwrap();
+        assert!(out.converged);
+        out
+    };
+    let (cached, streamed) = (fit(16), fit(0));
+    assert!(cached.kernel_note.contains("cached"), "{}", cached.kernel_note);
+    assert!(streamed.kernel_note.contains("over the 0 MiB budget"), "{}", streamed.kernel_note);
+    let diff = cached.f.iter().zip(&streamed.f).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    assert!(diff < 1e-9, "cached and streamed potentials differ by {diff:e}");
+    let (x2, y2) = clouds(2, 300);
+    let out = Sinkhorn::new(SinkhornSettings::default())
+        .unwrap()
+        .solve(&FitData::samples(&x2, &y2), Eps::new(0.5).unwrap())
+        .unwrap();
+    assert!(out.kernel_note.contains("in registers"), "{}", out.kernel_note);
+}
+
 /// On the training points, the out-of-sample extension must reproduce the potentials it was
 /// built from, and the held-out dual must equal a.f + b.g there.
 #[test]

@@ -60,11 +60,12 @@ fn max_rel_diff(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max) / scale
 }
 
-fn check(backend: Backend) {
+fn check(backend: Backend, memory_budget_mib: usize) {
     let settings = SinkhornSettings {
         tolerance: 1e-12,
         max_iterations: 200_000,
         backend,
+        memory_budget_mib,
         ..Default::default()
     };
     let solver = Sinkhorn::new(settings).unwrap();
@@ -90,12 +91,19 @@ fn check(backend: Backend) {
     }
 }
 
+/// With the default budget: dot products in registers in 2-D, cached in D = 16.
 #[test]
 fn fused_kernel_matches_pot() {
-    check(Backend::Fused);
+    check(Backend::Fused, SinkhornSettings::default().memory_budget_mib);
+}
+
+/// Budget 0: in D = 16 the dot products are recomputed by gemm tiles every iteration.
+#[test]
+fn fused_kernel_without_memory_budget_matches_pot() {
+    check(Backend::Fused, 0);
 }
 
 #[test]
 fn candle_tensor_path_matches_pot() {
-    check(Backend::Tensor);
+    check(Backend::Tensor, 0);
 }
