@@ -11,6 +11,7 @@
 
 mod kernel;
 mod plan;
+mod reduce;
 mod settings;
 mod solve;
 mod tensor;

@@ -4,7 +4,15 @@ use crate::settings::{Rule, Settings, Visitor};
 
 choice! {
     /// Floating-point precision of the Sinkhorn iterations.
-    pub enum Precision { F64 = "f64", F32 = "f32" }
+    pub enum Precision {
+        /// Every iteration in float64.
+        F64 = "f64",
+        /// Every iteration in float32 (the potentials are kept in float64).
+        F32 = "f32",
+        /// Float32 until the stopping rule is met or the error stalls, then float64 from there
+        /// until the float64 check passes: the answer meets the rule in float64.
+        Mixed = "mixed",
+    }
 }
 
 choice! {
@@ -59,7 +67,7 @@ impl Default for SinkhornSettings {
             scaling_factor: 0.5,
             stage_tolerance: 1e-3,
             stage_max_iterations: 200,
-            precision: Precision::F64,
+            precision: Precision::Mixed,
             backend: Backend::Auto,
             device: "cpu".into(),
             memory_budget_mib: default_memory_budget_mib(),
@@ -116,8 +124,7 @@ impl Settings for SinkhornSettings {
             "precision",
             &mut self.precision,
             Any,
-            "precision of the kernel (f32 halves memory traffic; the dual moves by ~1e-7 relative)",
-        )?;
+            "f64; f32 (the dual moves by ~1e-7 relative, and at small eps float32's error floor can stop the rule being met); mixed: f32 until the rule is met or the error stalls, then f64 from there until the f64 check passes")?;
         v.field("backend", &mut self.backend, Any, "fused: the O(n + m)-memory CPU kernel; tensor: candle tensors on --device; auto: fused on the CPU")?;
         v.field("device", &mut self.device, Device, "device of the tensor backend")?;
         v.field("memory_budget_mib", &mut self.memory_budget_mib, Any, "MiB the fused kernel may spend caching the n x m dot products when D > 4 (default: a quarter of physical memory, at most 2048; 0: never, memory stays O(n + m))")

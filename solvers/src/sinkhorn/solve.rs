@@ -211,17 +211,59 @@ pub(crate) fn run(
     eps: f64,
 ) -> Result<SolveOutcome, SolverError> {
     let shift = common_centre(x, y);
-    let mut backend: Box<dyn SoftMin> = match (s.resolved_backend(), s.precision) {
-        (Backend::Tensor, p) => Box::new(TensorSoftMin::new(x, y, &shift, &s.device, p)?),
+    let schedule = eps_schedule(s, x, y, &shift, eps)?;
+    let (n, m, budget) = (x.len(), y.len(), s.memory_budget_mib);
+    let cold = Start::Cold { n, m };
+    let stages = &schedule.stages;
+    let mut outcome = match (s.resolved_backend(), s.precision) {
+        (Backend::Tensor, p) => {
+            let mut backend = TensorSoftMin::new(x, y, &shift, &s.device, p)?;
+            iterate(s, &mut backend, stages, cold)?
+        }
         (_, Precision::F64) => {
-            Box::new(FusedSoftMin::<f64>::new(x, y, &shift, s.memory_budget_mib))
+            iterate(s, &mut FusedSoftMin::<f64>::new(x, y, &shift, budget), stages, cold)?
         }
         (_, Precision::F32) => {
-            Box::new(FusedSoftMin::<f32>::new(x, y, &shift, s.memory_budget_mib))
+            iterate(s, &mut FusedSoftMin::<f32>::new(x, y, &shift, budget), stages, cold)?
+        }
+        (_, Precision::Mixed) => {
+            // The float32 backend (and its cache) is dropped before the float64 one is built.
+            let fast = iterate(
+                s,
+                &mut FusedSoftMin::<f32>::new(x, y, &shift, budget),
+                stages,
+                Start::Fast { n, m },
+            );
+            let exact = || FusedSoftMin::<f64>::new(x, y, &shift, budget);
+            match fast {
+                // Float64 from where float32 stopped, within what is left of the final stage's
+                // cap; a float32 run that used it all is reported as it stands (not converged).
+                Ok(fast) if fast.final_stage_iterations < s.max_iterations => {
+                    let left = s.max_iterations - fast.final_stage_iterations;
+                    let polish = SinkhornSettings { max_iterations: left, ..s.clone() };
+                    let mut out =
+                        iterate(&polish, &mut exact(), &[eps], Start::Warm(fast.f, fast.g))?;
+                    out.kernel_note = format!(
+                        "{}; float32 for {} iterations, then float64 for {}",
+                        out.kernel_note, fast.iterations, out.iterations
+                    );
+                    out.iterations += fast.iterations;
+                    out.final_stage_iterations += fast.final_stage_iterations;
+                    out.stages = fast.stages;
+                    out
+                }
+                Ok(fast) => SolveOutcome {
+                    kernel_note: format!(
+                        "{}; float32 only: it used the iteration cap",
+                        fast.kernel_note
+                    ),
+                    ..fast
+                },
+                // Whatever stopped float32 (a non-finite value), float64 starts over.
+                Err(_) => iterate(s, &mut exact(), stages, cold)?,
+            }
         }
     };
-    let schedule = eps_schedule(s, x, y, &shift, eps)?;
-    let mut outcome = iterate(s, backend.as_mut(), x.len(), y.len(), &schedule.stages)?;
     outcome.schedule_note = schedule.capped_from.map(|wanted| {
         format!(
             "eps schedule cut to {MAX_STAGES} stages (the geometric schedule from the mean cost \
@@ -232,15 +274,37 @@ pub(crate) fn run(
     Ok(outcome)
 }
 
+/// Where [`iterate`] starts and when it may stop early.
+pub(crate) enum Start {
+    /// From zero potentials, run to the tolerance or the cap.
+    Cold { n: usize, m: usize },
+    /// From zero potentials, and stop the final stage as soon as the error stalls: the float32
+    /// phase of `precision=mixed`, whose accuracy has a floor that float64 then goes past.
+    Fast { n: usize, m: usize },
+    /// From these potentials `(f, g)`, checking after the first iteration.
+    Warm(Vec<f64>, Vec<f64>),
+}
+
+/// A [`Start::Fast`] run stops when the final stage's error has not reached a new minimum in
+/// this many checks: float32's floor, which float64 then goes past. Sinkhorn's error can
+/// plateau for a while where it converges slowly, so the window is long.
+const STALL_CHECKS: usize = 20;
+
 /// The alternating updates over the eps stages, with the stopping rule.
 pub(crate) fn iterate(
     s: &SinkhornSettings,
     backend: &mut dyn SoftMin,
-    n: usize,
-    m: usize,
     stages: &[f64],
+    start: Start,
 ) -> Result<SolveOutcome, SolverError> {
-    let (mut f, mut g, mut g_next) = (vec![0.0; n], vec![0.0; m], vec![0.0; m]);
+    let (stop_on_stall, warm) =
+        (matches!(start, Start::Fast { .. }), matches!(start, Start::Warm(..)));
+    let (mut f, mut g) = match start {
+        Start::Cold { n, m } | Start::Fast { n, m } => (vec![0.0; n], vec![0.0; m]),
+        Start::Warm(f, g) => (f, g),
+    };
+    let (n, m) = (f.len(), g.len());
+    let mut g_next = vec![0.0; m];
     let mut total = 0;
     let (mut it, mut converged, mut err) = (0, false, f64::INFINITY);
     for (stage, &e) in stages.iter().enumerate() {
@@ -252,11 +316,12 @@ pub(crate) fn iterate(
         };
         it = 0;
         converged = false;
+        let (mut best, mut since_best) = (f64::INFINITY, 0);
         loop {
             backend.update_target(&f, e, &mut g_next)?;
             // After the first f update, the plan (f, g) has exact rows; its column marginal is
             // b_j exp((g_j - g_next_j)/eps), so the check costs O(m), not another pass.
-            if it > 0 && (it % s.check_every == 0 || it == cap) {
+            if it > 0 && (it % s.check_every == 0 || it == cap || (warm && it == 1)) {
                 err = column_error(&g, &g_next, e);
                 if !err.is_finite() {
                     return Err(SolverError::Diverged(format!(
@@ -270,6 +335,14 @@ pub(crate) fn iterate(
                     break;
                 }
                 if it == cap {
+                    break;
+                }
+                if err < best {
+                    (best, since_best) = (err, 0);
+                } else {
+                    since_best += 1;
+                }
+                if stop_on_stall && last && since_best >= STALL_CHECKS {
                     break;
                 }
             }

@@ -52,7 +52,8 @@ impl TensorSoftMin {
     ) -> Result<Self, SolverError> {
         let device = parse_device(device)?;
         let dtype = match precision {
-            Precision::F64 => DType::F64,
+            // The tensor path has no float32 phase: mixed runs in float64 there.
+            Precision::F64 | Precision::Mixed => DType::F64,
             Precision::F32 => DType::F32,
         };
         Ok(TensorSoftMin {

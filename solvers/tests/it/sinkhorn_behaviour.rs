@@ -93,16 +93,20 @@ fn tiny_eps_and_high_dimension_stay_finite() {
 }
 
 #[test]
-fn f32_agrees_with_f64() {
+fn f32_and_mixed_agree_with_f64() {
     let (x, y) = clouds(16, 500);
     let run = |precision| {
         let s = SinkhornSettings { precision, ..Default::default() };
         Sinkhorn::new(s).unwrap().solve(&FitData::samples(&x, &y), Eps::new(1.0).unwrap()).unwrap()
     };
-    let (a, b) = (run(Precision::F64), run(Precision::F32));
-    assert!(b.converged);
+    let (a, b, c) = (run(Precision::F64), run(Precision::F32), run(Precision::Mixed));
+    assert!(b.converged && c.converged);
     let rel = ((a.dual_value - b.dual_value) / a.dual_value).abs();
     assert!(rel < 1e-4, "f32 dual {} vs f64 {} ({rel:e})", b.dual_value, a.dual_value);
+    // Mixed ends in float64 by the float64 rule: as close to f64 as two converged runs are.
+    let rel = ((a.dual_value - c.dual_value) / a.dual_value).abs();
+    assert!(rel < 1e-7, "mixed dual {} vs f64 {} ({rel:e})", c.dual_value, a.dual_value);
+    assert!(c.marginal_error < 1e-6, "mixed error {}", c.marginal_error);
 }
 
 /// The memory budget picks the kernel path, the fit notes name it, and every path gives the
@@ -111,7 +115,11 @@ fn f32_agrees_with_f64() {
 fn memory_budget_picks_the_path_and_every_path_agrees() {
     let (x, y) = clouds(16, 600);
     let fit = |budget: usize| {
-        let s = SinkhornSettings { memory_budget_mib: budget, ..Default::default() };
+        let s = SinkhornSettings {
+            memory_budget_mib: budget,
+            precision: Precision::F64,
+            ..Default::default()
+        };
         let solver = Sinkhorn::new(s).unwrap();
         let out = solver.solve(&FitData::samples(&x, &y), Eps::new(0.5).unwrap()).unwrap();
         assert!(out.converged);
