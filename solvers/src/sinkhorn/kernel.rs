@@ -165,9 +165,11 @@ pub(crate) fn lse_cols<T: Real>(dots: &DotMatrix<T>, h: &[T], inv_eps: f64, lse:
         if shifts.iter().any(|s| !s.is_finite()) {
             col_max(rows, &column, h, inv_eps, &mut shifts);
         }
+        round_to::<T>(&mut shifts);
         col_sums(rows, &column, h, inv_eps, &shifts, &mut sums);
         if sums.iter().any(|s| !safe::<T>(*s)) {
             col_max(rows, &column, h, inv_eps, &mut shifts);
+            round_to::<T>(&mut shifts);
             col_sums(rows, &column, h, inv_eps, &shifts, &mut sums);
         }
         for ((out, shift), sum) in lse_block.iter_mut().zip(&shifts).zip(&sums) {
@@ -191,6 +193,13 @@ pub(crate) fn soft_min<T: Real>(
     for ((o, l), hs) in out.iter_mut().zip(&lse).zip(&p.half_sq) {
         *o = T::from_f64(hs.to_f64() - eps * l);
     }
+}
+
+/// Rounds each shift to precision `T`: the sums subtract the shift in `T`, so the log-sum-exp
+/// must add back that same value, not the float64 one it was rounded from (in float32 they
+/// differ by up to ~1e-4 at shifts of ~1000).
+fn round_to<T: Real>(shifts: &mut [f64]) {
+    shifts.iter_mut().for_each(|s| *s = T::from_f64(*s).to_f64());
 }
 
 /// Whether a shifted sum of exponentials is trustworthy (see [`Real::SAFE_SUM`]).
@@ -225,9 +234,11 @@ impl<T: Real> RowBlock<'_, T> {
         if shifts[..rows].iter().any(|s| !s.is_finite()) {
             self.max_pass(rows, &mut shifts, tile);
         }
+        round_to::<T>(&mut shifts[..rows]);
         self.sum_pass(rows, &shifts, &mut sums, tile);
         if sums[..rows].iter().any(|s| !safe::<T>(*s)) {
             self.max_pass(rows, &mut shifts, tile);
+            round_to::<T>(&mut shifts[..rows]);
             self.sum_pass(rows, &shifts, &mut sums, tile);
         }
         for i in 0..rows {
