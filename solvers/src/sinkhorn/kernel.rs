@@ -160,22 +160,43 @@ pub(crate) fn lse_cols<T: Real>(dots: &DotMatrix<T>, h: &[T], inv_eps: f64, lse:
         let c0 = block * COL_BLOCK;
         let w = lse_block.len();
         let column = |i: usize| &dots.values[i * cols + c0..][..w];
-        let mut shifts: Vec<f64> = lse_block.to_vec();
-        let mut sums = vec![0.0; w];
-        if shifts.iter().any(|s| !s.is_finite()) {
-            col_max(rows, &column, h, inv_eps, &mut shifts);
-        }
-        round_to::<T>(&mut shifts);
-        col_sums(rows, &column, h, inv_eps, &shifts, &mut sums);
-        if sums.iter().any(|s| !safe::<T>(*s)) {
-            col_max(rows, &column, h, inv_eps, &mut shifts);
-            round_to::<T>(&mut shifts);
-            col_sums(rows, &column, h, inv_eps, &shifts, &mut sums);
-        }
-        for ((out, shift), sum) in lse_block.iter_mut().zip(&shifts).zip(&sums) {
-            *out = shift + sum.ln();
-        }
+        stabilised_lse::<T, COL_BLOCK, _>(
+            lse_block,
+            &mut (),
+            |_, shifts| col_max(rows, &column, h, inv_eps, shifts),
+            |_, shifts, sums| col_sums(rows, &column, h, inv_eps, shifts, sums),
+        );
     });
+}
+
+/// The one-pass log-sum-exp with its two-pass fallback, over a block of at most `N` rows (or
+/// columns). On entry `lse` holds the stabilisers (NaN: none), on return the log-sum-exps.
+/// `max(ctx, shifts)` writes each exact maximum; `sum(ctx, shifts, sums)` writes
+/// `sum exp(t - shift)`. The shifts are rounded to `T` before use, since the sums subtract them
+/// in `T` and the result must add back that same value.
+fn stabilised_lse<T: Real, const N: usize, C>(
+    lse: &mut [f64],
+    ctx: &mut C,
+    max: impl Fn(&mut C, &mut [f64]),
+    sum: impl Fn(&mut C, &[f64], &mut [f64]),
+) {
+    let n = lse.len();
+    let (mut shift_buf, mut sum_buf) = ([0.0f64; N], [0.0f64; N]);
+    let (shifts, sums) = (&mut shift_buf[..n], &mut sum_buf[..n]);
+    shifts.copy_from_slice(lse);
+    if shifts.iter().any(|s| !s.is_finite()) {
+        max(ctx, shifts);
+    }
+    round_to::<T>(shifts);
+    sum(ctx, shifts, sums);
+    if sums.iter().any(|s| !safe::<T>(*s)) {
+        max(ctx, shifts);
+        round_to::<T>(shifts);
+        sum(ctx, shifts, sums);
+    }
+    for ((out, shift), total) in lse.iter_mut().zip(shifts.iter()).zip(sums.iter()) {
+        *out = shift + total.ln();
+    }
 }
 
 /// `out_i = p.half_sq_i - eps LSE_j(h_j + <p_i, q_j>/eps)` for new points `p`, with no
@@ -195,9 +216,7 @@ pub(crate) fn soft_min<T: Real>(
     }
 }
 
-/// Rounds each shift to precision `T`: the sums subtract the shift in `T`, so the log-sum-exp
-/// must add back that same value, not the float64 one it was rounded from (in float32 they
-/// differ by up to ~1e-4 at shifts of ~1000).
+/// Rounds each shift to precision `T` (in float32 a shift of ~1000 moves by up to ~1e-4).
 fn round_to<T: Real>(shifts: &mut [f64]) {
     shifts.iter_mut().for_each(|s| *s = T::from_f64(*s).to_f64());
 }
@@ -227,42 +246,31 @@ struct RowBlock<'a, T> {
 
 impl<T: Real> RowBlock<'_, T> {
     fn run(&self, lse: &mut [f64], tile: &mut [T]) {
-        let rows = lse.len();
-        let mut shifts = [0.0f64; ROWS];
-        shifts[..rows].copy_from_slice(lse);
-        let mut sums = [0.0f64; ROWS];
-        if shifts[..rows].iter().any(|s| !s.is_finite()) {
-            self.max_pass(rows, &mut shifts, tile);
-        }
-        round_to::<T>(&mut shifts[..rows]);
-        self.sum_pass(rows, &shifts, &mut sums, tile);
-        if sums[..rows].iter().any(|s| !safe::<T>(*s)) {
-            self.max_pass(rows, &mut shifts, tile);
-            round_to::<T>(&mut shifts[..rows]);
-            self.sum_pass(rows, &shifts, &mut sums, tile);
-        }
-        for i in 0..rows {
-            lse[i] = shifts[i] + sums[i].ln();
-        }
+        stabilised_lse::<T, ROWS, _>(
+            lse,
+            &mut &mut *tile,
+            |tile, shifts| self.max_pass(shifts, tile),
+            |tile, shifts, sums| self.sum_pass(shifts, sums, tile),
+        );
     }
 
     /// `shifts_i = max_j t_ij`.
-    fn max_pass(&self, rows: usize, shifts: &mut [f64; ROWS], tile: &mut [T]) {
-        shifts[..rows].fill(f64::NEG_INFINITY);
-        self.for_each_row_tile(rows, tile, |i, c0, values| {
+    fn max_pass(&self, shifts: &mut [f64], tile: &mut [T]) {
+        shifts.fill(f64::NEG_INFINITY);
+        self.for_each_row_tile(shifts.len(), tile, |i, c0, values| {
             let m = max_affine(values, &self.h[c0..c0 + values.len()], self.inv_eps);
             shifts[i] = shifts[i].max(m.to_f64());
         });
         // A row whose every term is -inf (all weights zero) keeps a finite shift; its sum is 0.
-        for s in shifts[..rows].iter_mut().filter(|s| !s.is_finite()) {
+        for s in shifts.iter_mut().filter(|s| !s.is_finite()) {
             *s = 0.0;
         }
     }
 
     /// `sums_i = sum_j exp(t_ij - shifts_i)`.
-    fn sum_pass(&self, rows: usize, shifts: &[f64; ROWS], sums: &mut [f64; ROWS], tile: &mut [T]) {
-        sums[..rows].fill(0.0);
-        self.for_each_row_tile(rows, tile, |i, c0, values| {
+    fn sum_pass(&self, shifts: &[f64], sums: &mut [f64], tile: &mut [T]) {
+        sums.fill(0.0);
+        self.for_each_row_tile(shifts.len(), tile, |i, c0, values| {
             let h = &self.h[c0..c0 + values.len()];
             sums[i] += sum_exp_affine(values, h, self.inv_eps, T::from_f64(shifts[i]));
         });
@@ -351,14 +359,15 @@ fn col_max<'m, T: Real>(
     inv_eps: T,
     shifts: &mut [f64],
 ) {
-    let mut max = vec![T::NEG_INFINITY; shifts.len()];
+    let mut max_buf = [T::NEG_INFINITY; COL_BLOCK];
+    let max = &mut max_buf[..shifts.len()];
     for (i, &hi) in h.iter().enumerate().take(rows) {
         for (m, v) in max.iter_mut().zip(column(i)) {
             let t = *v * inv_eps + hi;
             *m = if t > *m { t } else { *m };
         }
     }
-    for (s, m) in shifts.iter_mut().zip(&max) {
+    for (s, m) in shifts.iter_mut().zip(max.iter()) {
         *s = if m.to_f64().is_finite() { m.to_f64() } else { 0.0 };
     }
 }
@@ -373,13 +382,17 @@ fn col_sums<'m, T: Real>(
     sums: &mut [f64],
 ) {
     sums.fill(0.0);
-    let neg_shift: Vec<T> = shifts.iter().map(|s| T::from_f64(-s)).collect();
-    let mut acc = vec![T::ZERO; shifts.len()];
+    let w = shifts.len();
+    let (mut neg_buf, mut acc_buf) = ([T::ZERO; COL_BLOCK], [T::ZERO; COL_BLOCK]);
+    let (neg_shift, acc) = (&mut neg_buf[..w], &mut acc_buf[..w]);
+    for (n, s) in neg_shift.iter_mut().zip(shifts) {
+        *n = T::from_f64(-s);
+    }
     // Partial sums in T over row chunks, folded into f64, so f32 runs do not add thousands of
     // terms in single precision.
     for start in (0..rows).step_by(256) {
         for (i, &hi) in h.iter().enumerate().take((start + 256).min(rows)).skip(start) {
-            accumulate_exp(column(i), hi, inv_eps, &neg_shift, &mut acc);
+            accumulate_exp(column(i), hi, inv_eps, neg_shift, acc);
         }
         for (s, a) in sums.iter_mut().zip(acc.iter_mut()) {
             *s += a.to_f64();
