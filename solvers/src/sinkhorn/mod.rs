@@ -12,6 +12,7 @@
 mod kernel;
 mod plan;
 mod reduce;
+mod relax;
 mod settings;
 mod solve;
 mod tensor;

@@ -3,6 +3,7 @@
 use eot_datasets::Points;
 
 use super::kernel::{Cloud, DotMatrix, MAX_INLINE_DIM, Scratch, lse_cols, lse_rows};
+use super::relax::Relaxation;
 use super::settings::{Backend, Precision, SinkhornSettings};
 use super::tensor::TensorSoftMin;
 use crate::{Real, SolverError};
@@ -304,7 +305,8 @@ pub(crate) fn iterate(
         Start::Warm(f, g) => (f, g),
     };
     let (n, m) = (f.len(), g.len());
-    let mut g_next = vec![0.0; m];
+    let (mut f_next, mut g_next) = (vec![0.0; n], vec![0.0; m]);
+    let mut relax = Relaxation::new(s.overrelaxation);
     let mut total = 0;
     let (mut it, mut converged, mut err) = (0, false, f64::INFINITY);
     for (stage, &e) in stages.iter().enumerate() {
@@ -314,14 +316,18 @@ pub(crate) fn iterate(
         } else {
             (s.stage_tolerance, s.stage_max_iterations)
         };
+        let checks = |it: usize| {
+            it > 0 && (it.is_multiple_of(s.check_every) || it == cap || (warm && it == 1))
+        };
         it = 0;
         converged = false;
+        relax.restart();
         let (mut best, mut since_best) = (f64::INFINITY, 0);
         loop {
             backend.update_target(&f, e, &mut g_next)?;
-            // After the first f update, the plan (f, g) has exact rows; its column marginal is
+            // After a plain f update, the plan (f, g) has exact rows; its column marginal is
             // b_j exp((g_j - g_next_j)/eps), so the check costs O(m), not another pass.
-            if it > 0 && (it % s.check_every == 0 || it == cap || (warm && it == 1)) {
+            if checks(it) {
                 err = column_error(&g, &g_next, e);
                 if !err.is_finite() {
                     return Err(SolverError::Diverged(format!(
@@ -345,11 +351,18 @@ pub(crate) fn iterate(
                 if stop_on_stall && last && since_best >= STALL_CHECKS {
                     break;
                 }
+                relax.observe(it, err);
             }
-            std::mem::swap(&mut g, &mut g_next);
-            backend.update_source(&g, e, &mut f)?;
+            relax.apply(&mut g, &mut g_next);
+            backend.update_source(&g, e, &mut f_next)?;
             it += 1;
             total += 1;
+            // The update before a check is plain, so the checked plan has exact rows.
+            if checks(it) {
+                std::mem::swap(&mut f, &mut f_next);
+            } else {
+                relax.apply(&mut f, &mut f_next);
+            }
         }
     }
     let dual_value = f.iter().sum::<f64>() / n as f64 + g.iter().sum::<f64>() / m as f64;
