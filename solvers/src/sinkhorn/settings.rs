@@ -91,7 +91,7 @@ impl Settings for SinkhornSettings {
             "check_every",
             &mut self.check_every,
             AtLeastOne,
-            "iterations between two checks of the marginal error (POT: 10)",
+            "iterations between two checks of the marginal error (POT: 10); each eps stage is also checked after its first iteration",
         )?;
         v.field(
             "max_iterations",

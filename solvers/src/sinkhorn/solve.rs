@@ -282,7 +282,7 @@ pub(crate) enum Start {
     /// From zero potentials, and stop the final stage as soon as the error stalls: the float32
     /// phase of `precision=mixed`, whose accuracy has a floor that float64 then goes past.
     Fast { n: usize, m: usize },
-    /// From these potentials `(f, g)`, checking after the first iteration.
+    /// From these potentials `(f, g)`.
     Warm(Vec<f64>, Vec<f64>),
 }
 
@@ -298,8 +298,7 @@ pub(crate) fn iterate(
     stages: &[f64],
     start: Start,
 ) -> Result<SolveOutcome, SolverError> {
-    let (stop_on_stall, warm) =
-        (matches!(start, Start::Fast { .. }), matches!(start, Start::Warm(..)));
+    let stop_on_stall = matches!(start, Start::Fast { .. });
     let (mut f, mut g) = match start {
         Start::Cold { n, m } | Start::Fast { n, m } => (vec![0.0; n], vec![0.0; m]),
         Start::Warm(f, g) => (f, g),
@@ -316,9 +315,10 @@ pub(crate) fn iterate(
         } else {
             (s.stage_tolerance, s.stage_max_iterations)
         };
-        let checks = |it: usize| {
-            it > 0 && (it.is_multiple_of(s.check_every) || it == cap || (warm && it == 1))
-        };
+        // Also after a stage's first iteration: a warm-started stage is often done by then,
+        // and a check costs O(m).
+        let checks =
+            |it: usize| it > 0 && (it.is_multiple_of(s.check_every) || it == cap || it == 1);
         it = 0;
         converged = false;
         relax.restart();
