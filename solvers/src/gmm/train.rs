@@ -1,8 +1,11 @@
 //! Fitting the mixture: Adam on candle with fresh mini-batches.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use eot_datasets::{SuiteRng, substream};
+use rayon::prelude::*;
 
 use super::GmmSettings;
 use super::model::{MixtureParams, Model};
@@ -32,7 +35,8 @@ const HELD_OUT: usize = 4096;
 /// Fits the mixture: `settings.starts` full Adam runs, alternating the centred start of `r`
 /// (`init_spread`) and the authors' start, keeping the run with the lowest loss on a fixed
 /// held-out batch (the loss is the KL to the true plan up to a constant, so lower is better).
-/// Stops with an error on a non-finite loss.
+/// The starts run in parallel on the rayon threads, each on its own random stream: a step is
+/// too small for candle to spread over several cores. Stops with an error on a non-finite loss.
 pub(crate) fn train(
     settings: &GmmSettings,
     data: &FitData,
@@ -40,21 +44,31 @@ pub(crate) fn train(
     seed: u64,
 ) -> Result<(MixtureParams, FitReport), SolverError> {
     let device = parse_device(&settings.device)?;
-    let mut rng = substream(seed, 0x6d6d);
     let held = batch(data, HELD_OUT, &mut substream(seed, 0x6d6e), &device)?;
     let start = std::time::Instant::now();
-    let mut best: Option<(f64, Model)> = None;
+    let done = AtomicUsize::new(0);
+    let total = settings.steps * settings.starts;
+    let runs = (0..settings.starts)
+        .into_par_iter()
+        .map(|i| {
+            let mut rng = substream(seed, START_STREAMS + i as u64);
+            let spread = if i % 2 == 0 { settings.init_spread.get() } else { None };
+            let model =
+                Model::init(settings, eps, spread, data.source, data.target, &mut rng, &device)?;
+            let progress = Progress { done: &done, total };
+            let last = adam(&model, settings, data, eps, &mut rng, &device, &progress)?;
+            let score = model.loss(&held.0, &held.1, eps)?.to_scalar::<f64>()?;
+            let how = spread.map_or("authors' start".to_string(), |v| format!("spread {v}"));
+            let note = format!(
+                "start {i} ({how}): held-out loss {score:.5}, last mini-batch loss {last:.5}"
+            );
+            Ok((score, model, note))
+        })
+        .collect::<Result<Vec<(f64, Model, String)>, SolverError>>()?;
     let mut notes = Vec::new();
-    for i in 0..settings.starts {
-        let spread = if i % 2 == 0 { settings.init_spread.get() } else { None };
-        let model =
-            Model::init(settings, eps, spread, data.source, data.target, &mut rng, &device)?;
-        let last = adam(&model, settings, data, eps, &mut rng, &device)?;
-        let score = model.loss(&held.0, &held.1, eps)?.to_scalar::<f64>()?;
-        let how = spread.map_or("authors' start".to_string(), |v| format!("spread {v}"));
-        notes.push(format!(
-            "start {i} ({how}): held-out loss {score:.5}, last mini-batch loss {last:.5}"
-        ));
+    let mut best: Option<(f64, Model)> = None;
+    for (score, model, note) in runs {
+        notes.push(note);
         if score.is_finite() && best.as_ref().is_none_or(|(b, _)| score < *b) {
             best = Some((score, model));
         }
@@ -62,11 +76,30 @@ pub(crate) fn train(
     let (_, model) = best.ok_or_else(|| {
         SolverError::Diverged(format!("no start ended with a finite held-out loss (eps {eps})"))
     })?;
-    let steps = settings.steps * settings.starts;
-    let steps_per_second = steps as f64 / start.elapsed().as_secs_f64();
-    notes.push(format!("steps per second {steps_per_second:.0} ({steps} steps in all)"));
-    let report = FitReport { iterations: steps, converged: true, final_error: None, notes };
+    let steps_per_second = total as f64 / start.elapsed().as_secs_f64();
+    notes.push(format!(
+        "steps per second {steps_per_second:.0} ({total} steps in all, starts on {} threads)",
+        rayon::current_num_threads().min(settings.starts)
+    ));
+    let report = FitReport { iterations: total, converged: true, final_error: None, notes };
     Ok((model.to_host()?, report))
+}
+
+/// Random streams of the starts: start `i` draws from `START_STREAMS + i` (the held-out batch
+/// from its own stream, `0x6d6e`).
+const START_STREAMS: u64 = 0x6d6d_0000;
+
+/// Steps done over all starts, for the progress observer.
+struct Progress<'a> {
+    done: &'a AtomicUsize,
+    total: usize,
+}
+
+impl Progress<'_> {
+    fn step(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        crate::progress::report("gmm", done, self.total);
+    }
 }
 
 /// Adam on fresh mini-batches, the learning rate following [`lr_factor`]; returns the last
@@ -78,6 +111,7 @@ fn adam(
     eps: f64,
     rng: &mut SuiteRng,
     device: &Device,
+    progress: &Progress,
 ) -> Result<f64, SolverError> {
     let params =
         ParamsAdamW { lr: settings.learning_rate, weight_decay: 0.0, ..Default::default() };
@@ -102,7 +136,7 @@ fn adam(
         let grads = loss.backward()?;
         opt.step(&grads)?;
         opt_alpha.step(&grads)?;
-        crate::progress::report("gmm", step + 1, steps);
+        progress.step();
         if settings.progress && (step + 1) % (steps / 10).max(1) == 0 {
             eprintln!("gmm: step {}/{steps}, loss {last:.5}", step + 1);
         }
