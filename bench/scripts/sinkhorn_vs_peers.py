@@ -2,7 +2,10 @@
 
 Run from the repository root after `cargo build --release`:
     python3 bench/scripts/sinkhorn_vs_peers.py [--sizes 4000,16000] [--dims 2,64] [--eps 1,0.1]
-        [--repeats 2] [--peers pot,ott,ott64,geomloss] [--out reports/results/sinkhorn_vs_peers.md]
+        [--repeats 2] [--peers pot,ott,ott64,ottmom,geomloss] [--out reports/results/sinkhorn_vs_peers.md]
+
+Peers: POT's sinkhorn_log (`pot`), OTT-JAX in float32, its default (`ott`), in float64 (`ott64`)
+and in float32 with its adaptive momentum, off by default (`ottmom`), geomloss (`geomloss`).
 
 The first run creates a virtual environment (`--venv`, default target/peers-venv) with the peers
 at the versions below and re-runs itself there; later runs reuse it.
@@ -25,6 +28,7 @@ all solvers on all cores of the machine, interleaved: each repeat runs every sol
 Ratio = peer time / ours (> 1: we are faster); median over repeats, with min-max.
 """
 import argparse
+import importlib
 import json
 import os
 import platform
@@ -38,12 +42,21 @@ PEER_PACKAGES = ["numpy==2.4.*", "pot==0.9.7", "ott-jax==0.6.0", "jax[cpu]==0.10
 TORCH = ["torch==2.*", "--index-url", "https://download.pytorch.org/whl/cpu"]
 EOT = os.path.join("target", "release", "eot")
 RULE = 1e-6
+# OTT-JAX runs online (the cost recomputed in row batches, O(n) memory) above this n: its dense
+# n x n matrices would not fit. Set from --ott-online-from.
+OTT_ONLINE = {"from": 16000, "batch": 4096}
 
 
-def ensure_venv(path):
+# The modules each peer imports: a venv needs only those of the peers asked for.
+MODULES = {"pot": ["ot"], "ott": ["jax", "ott"], "ott64": ["jax", "ott"], "ottmom": ["jax", "ott"],
+           "geomloss": ["geomloss", "torch"]}
+
+
+def ensure_venv(path, peers):
     """Re-runs this script inside a venv holding the peers, creating it when missing."""
     try:
-        import geomloss, jax, ot, ott, torch  # noqa: F401
+        for module in {m for q in peers for m in MODULES[q]}:
+            importlib.import_module(module)
         return
     except ImportError:
         pass
@@ -117,20 +130,25 @@ def pot(x, y, eps, _tight, max_iter):
     return seconds, g, int(log["niter"]), f"sinkhorn_log, stopThr {RULE:g}"
 
 
-def ott(x, y, eps, tight, max_iter, x64=False):
+def ott(x, y, eps, tight, max_iter, x64=False, momentum=False):
     import jax
     import jax.numpy as jnp
 
     jax.config.update("jax_enable_x64", x64)
     from ott.geometry import pointcloud
     from ott.problems.linear import linear_problem
-    from ott.solvers.linear import sinkhorn
+    from ott.solvers.linear import acceleration, sinkhorn
 
     threshold = RULE * 10.0 ** -tight
+    batch = OTT_ONLINE["batch"] if len(x) > OTT_ONLINE["from"] else None
     dtype = jnp.float64 if x64 else jnp.float32
     xj, yj = jnp.asarray(x, dtype=dtype), jnp.asarray(y, dtype=dtype)
-    solver = jax.jit(lambda a, b: sinkhorn.Sinkhorn(threshold=threshold, norm_error=2, max_iterations=max_iter)(
-        linear_problem.LinearProblem(pointcloud.PointCloud(a, b, epsilon=2.0 * eps))))
+    # Its adaptive over-relaxation (Lehmann et al.), off by default: the weight from the errors of
+    # iterations 10 and 20.
+    extra = {"momentum": acceleration.Momentum(start=20)} if momentum else {}
+    solver = jax.jit(lambda a, b: sinkhorn.Sinkhorn(threshold=threshold, norm_error=2, max_iterations=max_iter,
+                                                    **extra)(
+        linear_problem.LinearProblem(pointcloud.PointCloud(a, b, epsilon=2.0 * eps, batch_size=batch))))
     solver(xj, yj).g.block_until_ready()  # compile
     t = time.perf_counter()
     out = solver(xj, yj)
@@ -138,7 +156,9 @@ def ott(x, y, eps, tight, max_iter, x64=False):
     seconds = time.perf_counter() - t
     iters = int((out.errors > -1).sum()) * 10
     return seconds, 0.5 * jax.device_get(out.g).astype("float64"), iters, \
-        f"{'float64' if x64 else 'float32 (its default)'}, threshold {threshold:g}"
+        f"{'float64' if x64 else 'float32 (its default)'}, threshold {threshold:g}" + \
+        (", adaptive momentum from iteration 20" if momentum else "") + \
+        (f", online (batch {batch})" if batch else "")
 
 
 def geomloss(x, y, eps, tight, _max_iter):
@@ -160,6 +180,7 @@ PEERS = {
     "pot": ("POT 0.9.7", pot, 1),
     "ott": ("OTT-JAX 0.6", ott, 4),
     "ott64": ("OTT-JAX 0.6", lambda *a: ott(*a, x64=True), 4),
+    "ottmom": ("OTT-JAX 0.6", lambda *a: ott(*a, momentum=True), 4),
     "geomloss": ("geomloss 0.3.1", geomloss, 3),
 }
 
@@ -171,6 +192,7 @@ def accurate_run(name, x, y, eps, max_iter, ours_dual):
     for tight in range(tries):
         seconds, g, iters, setting = fn(x, y, eps, tight, max_iter)
         err, dual = check(x, y, g, eps)
+        print(f"  {name}, {setting}: {seconds:.2f} s, {iters} iterations, error {err:.1e}", file=sys.stderr, flush=True)
         record = {"tight": tight, "setting": setting, "iters": iters, "times": [seconds], "error": err,
                   "dual_diff": abs(dual - ours_dual) / abs(ours_dual)}
         if err < RULE:
@@ -190,7 +212,10 @@ def main():
     p.add_argument("--peers", default="pot,ott,ott64,geomloss")
     p.add_argument("--pot-max-n", type=int, default=4000, help="POT only up to this n (it stores the cost)")
     p.add_argument("--tensorized-max-n", type=int, default=16000,
-                   help="geomloss and OTT only up to this n (both store n x n matrices here)")
+                   help="geomloss only up to this n (its tensorized backend stores n x n matrices)")
+    p.add_argument("--ott-online-from", type=int, default=16000,
+                   help="OTT-JAX in online mode (batch 4096, O(n) memory) above this n; with the pinned "
+                        "jax 0.10 that mode fails (jax.interpreters.batching.is_vmappable is gone) and the row says so")
     p.add_argument("--max-iter", type=int, default=20000)
     p.add_argument("--memory-n", type=int, default=50000, help="n for our D = 64 memory check (0: skip)")
     p.add_argument("--geomloss-scalings", type=int, default=3,
@@ -199,12 +224,15 @@ def main():
     p.add_argument("--venv", default=os.path.join("target", "peers-venv"))
     p.add_argument("--out", default=None, help="also write the table here")
     args = p.parse_args()
-    ensure_venv(args.venv)
+    OTT_ONLINE["from"] = args.ott_online_from
+    ensure_venv(args.venv, args.peers.split(","))
     PEERS["geomloss"] = (*PEERS["geomloss"][:2], args.geomloss_scalings)
     import numpy as np
-    import torch
 
-    torch.set_num_threads(os.cpu_count())
+    if "geomloss" in args.peers.split(","):
+        import torch
+
+        torch.set_num_threads(os.cpu_count())
     lines = [f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
              f"ours: `eot solve` {' '.join(args.ours_opt) or 'defaults'}; rule: |P^T 1 - b|_2 < {RULE:g} "
              f"on the row-exact plan of each answer; {args.repeats} interleaved repeats, median (min-max).", "",
@@ -223,9 +251,14 @@ def main():
             np.save(tgt, y)
             for eps in map(float, args.eps.split(",")):
                 peers = [q for q in args.peers.split(",")
-                         if (q != "pot" or n <= args.pot_max_n) and (q == "pot" or n <= args.tensorized_max_n)]
+                         if (q != "pot" or n <= args.pot_max_n) and (q != "geomloss" or n <= args.tensorized_max_n)]
                 mine = [ours(src, tgt, eps, extra)]
-                records = {q: accurate_run(q, x, y, eps, args.max_iter, mine[0]["dual"]) for q in peers}
+                records, failed = {}, {}
+                for q in peers:
+                    try:
+                        records[q] = accurate_run(q, x, y, eps, args.max_iter, mine[0]["dual"])
+                    except Exception as e:  # a peer that fails gets a row saying how, the rest go on
+                        failed[q] = f"{type(e).__name__}: {str(e).strip().splitlines()[-1][:200]}"
                 for _ in range(args.repeats - 1):
                     mine.append(ours(src, tgt, eps, extra))
                     for q, r in records.items():
@@ -243,7 +276,12 @@ def main():
                             f"| {r['dual_diff']:.1e} |")
                     lines.append(line)
                     print(line, flush=True)
-                if not records:
+                for q, why in failed.items():
+                    line = (f"| {n} | {d} | {eps:g} | {med:.3f} | {mine[0]['iterations']} | {PEERS[q][0]} "
+                            f"| failed: {why} | | | | | |")
+                    lines.append(line)
+                    print(line, flush=True)
+                if not records and not failed:
                     line = f"| {n} | {d} | {eps:g} | {med:.3f} | {mine[0]['iterations']} | — | | | | | | |"
                     lines.append(line)
                     print(line, flush=True)
