@@ -6,8 +6,8 @@
 //! `c(x) = sum_k alpha_k exp((x^T S_k x + 2 r_k^T x)/(2 eps))`, and
 //! `pi(y|x) = sum_k w_k(x) N(y | r_k + S_k x, eps S_k)`, `w_k(x) ∝ alpha_k exp((x^T S_k x + 2 r_k^T x)/(2 eps))`.
 //! Training minimises `E_{p0} log c(x) - E_{p1} log v(y)` (= `-L(f)/eps` up to constants) with Adam
-//! on candle, in float64, every sum over components a log-sum-exp. `S_k` is diagonal by default,
-//! full as an option.
+//! on candle, in float64, every sum over components a log-sum-exp. `S_k` is full by default up to
+//! D = 128 and diagonal above ([`Covariance::at_dim`]).
 
 mod model;
 mod plan;
@@ -16,7 +16,7 @@ mod train;
 mod unit_lower_inverse;
 
 pub use plan::GmmPlan;
-pub use settings::{Covariance, GmmSettings, InitSpread};
+pub use settings::{Covariance, FULL_COVARIANCE_MAX_DIM, GmmSettings, InitSpread, Shape};
 
 use crate::{Algorithm, Configured, Eps, FitData, FittedPlan, SolverError};
 
@@ -41,13 +41,10 @@ impl GmmSettings {
 impl Algorithm for GmmSettings {
     const NAME: &'static str = "gmm";
     const SUMMARY: &'static str = "Gaussian-mixture closed form, LightSB (docs/design.md §3.3)";
-    /// The defaults (diagonal, 50 components), the benchmark grid's full 10, and two between.
-    const CANDIDATES: &'static [&'static [&'static str]] = &[
-        &[],
-        &["covariance=full", "components=10"],
-        &["covariance=full", "components=3"],
-        &["covariance=diagonal", "components=10"],
-    ];
+    /// The defaults (10 components, full `S_k` up to D = 128), the authors' 50 diagonal ones, and
+    /// fewer full ones for small samples.
+    const CANDIDATES: &'static [&'static [&'static str]] =
+        &[&[], &["covariance=diagonal", "components=50"], &["covariance=full", "components=3"]];
 
     fn fit(&self, data: &FitData, eps: Eps, seed: u64) -> Result<Box<dyn FittedPlan>, SolverError> {
         Ok(Box::new(self.fit_mixture(data, eps, seed)?))

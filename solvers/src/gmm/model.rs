@@ -10,7 +10,7 @@ use eot_datasets::{Points, SuiteRng};
 use rand::Rng;
 
 use super::GmmSettings;
-use super::settings::Covariance;
+use super::settings::Shape;
 use super::unit_lower_inverse::UnitLowerInverse;
 use crate::SolverError;
 
@@ -71,9 +71,9 @@ impl Model {
     ) -> Result<Self, SolverError> {
         let (k, d) = (s.components, target.dim());
         let r0 = initial_r(source, target, k, s.initial_s(eps), spread, rng);
-        let (log_diag0, lower) = match s.covariance {
-            Covariance::Diagonal => (s.initial_s(eps).ln(), None),
-            Covariance::Full => (0.5 * s.initial_s(eps).ln(), Some(Lower::new(k, d, device)?)),
+        let (log_diag0, lower) = match s.covariance.at_dim(d) {
+            Shape::Diagonal => (s.initial_s(eps).ln(), None),
+            Shape::Full => (0.5 * s.initial_s(eps).ln(), Some(Lower::new(k, d, device)?)),
         };
         Ok(Model {
             log_alpha: Var::from_tensor(&Tensor::zeros(k, DType::F64, device)?)?,

@@ -7,8 +7,8 @@ use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use eot_datasets::{SuiteRng, substream};
 use rayon::prelude::*;
 
-use super::GmmSettings;
 use super::model::{MixtureParams, Model};
+use super::{Covariance, GmmSettings};
 use crate::{FitData, FitReport, SolverError, minibatch, parse_device};
 
 /// A mini-batch as float64 tensors (see [`minibatch::draw`]).
@@ -77,6 +77,10 @@ pub(crate) fn train(
         SolverError::Diverged(format!("no start ended with a finite held-out loss (eps {eps})"))
     })?;
     let steps_per_second = total as f64 / start.elapsed().as_secs_f64();
+    if settings.covariance == Covariance::Auto {
+        let shape = settings.covariance.at_dim(data.target.dim());
+        notes.push(format!("covariance=auto: {} S_k at D = {}", shape.name(), data.target.dim()));
+    }
     notes.push(format!(
         "steps per second {steps_per_second:.0} ({total} steps in all, starts on {} threads)",
         rayon::current_num_threads().min(settings.starts)
