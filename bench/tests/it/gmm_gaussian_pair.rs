@@ -48,8 +48,12 @@ fn the_defaults_fit_full_covariances_below_the_cut() {
     let x = pair.sample_source(1000, &mut substream(0, 1));
     let y = pair.sample_target(1000, &mut substream(0, 2));
     let settings = GmmSettings { steps: 500, ..Default::default() };
-    assert_eq!(settings.covariance.at_dim(d), Shape::Full);
-    assert_eq!(settings.covariance.at_dim(FULL_COVARIANCE_MAX_DIM + 1), Shape::Diagonal);
+    assert_eq!(settings.shape(d, None), Shape::Full);
+    assert_eq!(settings.shape(FULL_COVARIANCE_MAX_DIM + 1, None), Shape::Diagonal);
+    // A fixed sample too small for a full mixture: 2000 points at D = 64 are 6 values a
+    // parameter of 10 full components, 4000 are 12.
+    assert_eq!(settings.shape(64, Some(2000)), Shape::Diagonal);
+    assert_eq!(settings.shape(64, Some(4000)), Shape::Full);
     let data = FitData { source: &x, target: &y, sampler: Some(&pair) };
     let plan = GmmSolver::new(settings).unwrap().fit(&data, Eps::new(eps).unwrap(), 0).unwrap();
     let queries = pair.sample_source(100, &mut substream(7, 3));
@@ -59,5 +63,6 @@ fn the_defaults_fit_full_covariances_below_the_cut() {
         .collect();
     let cbw2 = cbw2_uvp(&pairs, pair.target_moments().variance()).unwrap();
     assert!(cbw2 < 0.5, "cBW2-UVP {cbw2}%");
-    assert!(plan.report().notes.iter().any(|n| n == "covariance=auto: full S_k at D = 16"));
+    let note = plan.report().notes.iter().find(|n| n.starts_with("covariance=auto")).unwrap();
+    assert!(note.starts_with("covariance=auto: full S_k (D = 16 "), "{note}");
 }

@@ -7,7 +7,7 @@
 //! `pi(y|x) = sum_k w_k(x) N(y | r_k + S_k x, eps S_k)`, `w_k(x) ∝ alpha_k exp((x^T S_k x + 2 r_k^T x)/(2 eps))`.
 //! Training minimises `E_{p0} log c(x) - E_{p1} log v(y)` (= `-L(f)/eps` up to constants) with Adam
 //! on candle, in float64, every sum over components a log-sum-exp. `S_k` is full by default up to
-//! D = 128 and diagonal above ([`Covariance::at_dim`]).
+//! D = 128 when the data is enough for it, diagonal otherwise ([`GmmSettings::shape`]).
 
 mod model;
 mod plan;
@@ -16,7 +16,10 @@ mod train;
 mod unit_lower_inverse;
 
 pub use plan::GmmPlan;
-pub use settings::{Covariance, FULL_COVARIANCE_MAX_DIM, GmmSettings, InitSpread, Shape};
+pub use settings::{
+    Covariance, FULL_COVARIANCE_MAX_DIM, GmmSettings, InitSpread, MIN_VALUES_PER_FULL_PARAMETER,
+    Shape,
+};
 
 use crate::{Algorithm, Configured, Eps, FitData, FittedPlan, SolverError};
 

@@ -62,6 +62,7 @@ impl Model {
     /// `alpha` uniform, `S = s0 I` (see [`GmmSettings::initial_s`]), `r` from [`initial_r`].
     pub(crate) fn init(
         s: &GmmSettings,
+        shape: Shape,
         eps: f64,
         spread: Option<f64>,
         source: &Points,
@@ -71,7 +72,7 @@ impl Model {
     ) -> Result<Self, SolverError> {
         let (k, d) = (s.components, target.dim());
         let r0 = initial_r(source, target, k, s.initial_s(eps), spread, rng);
-        let (log_diag0, lower) = match s.covariance.at_dim(d) {
+        let (log_diag0, lower) = match shape {
             Shape::Diagonal => (s.initial_s(eps).ln(), None),
             Shape::Full => (0.5 * s.initial_s(eps).ln(), Some(Lower::new(k, d, device)?)),
         };

@@ -8,7 +8,9 @@ use eot_datasets::{SuiteRng, substream};
 use rayon::prelude::*;
 
 use super::model::{MixtureParams, Model};
-use super::{Covariance, GmmSettings};
+use super::{
+    Covariance, FULL_COVARIANCE_MAX_DIM, GmmSettings, MIN_VALUES_PER_FULL_PARAMETER, Shape,
+};
 use crate::{FitData, FitReport, SolverError, minibatch, parse_device};
 
 /// A mini-batch as float64 tensors (see [`minibatch::draw`]).
@@ -44,6 +46,9 @@ pub(crate) fn train(
     seed: u64,
 ) -> Result<(MixtureParams, FitReport), SolverError> {
     let device = parse_device(&settings.device)?;
+    let dim = data.target.dim();
+    let fixed = data.sampler.is_none().then(|| data.source.len().min(data.target.len()));
+    let shape = settings.shape(dim, fixed);
     let held = batch(data, HELD_OUT, &mut substream(seed, 0x6d6e), &device)?;
     let start = std::time::Instant::now();
     let done = AtomicUsize::new(0);
@@ -53,8 +58,16 @@ pub(crate) fn train(
         .map(|i| {
             let mut rng = substream(seed, START_STREAMS + i as u64);
             let spread = if i % 2 == 0 { settings.init_spread.get() } else { None };
-            let model =
-                Model::init(settings, eps, spread, data.source, data.target, &mut rng, &device)?;
+            let model = Model::init(
+                settings,
+                shape,
+                eps,
+                spread,
+                data.source,
+                data.target,
+                &mut rng,
+                &device,
+            )?;
             let progress = Progress { done: &done, total };
             let last = adam(&model, settings, data, eps, &mut rng, &device, &progress)?;
             let score = model.loss(&held.0, &held.1, eps)?.to_scalar::<f64>()?;
@@ -78,8 +91,7 @@ pub(crate) fn train(
     })?;
     let steps_per_second = total as f64 / start.elapsed().as_secs_f64();
     if settings.covariance == Covariance::Auto {
-        let shape = settings.covariance.at_dim(data.target.dim());
-        notes.push(format!("covariance=auto: {} S_k at D = {}", shape.name(), data.target.dim()));
+        notes.push(auto_note(settings, shape, dim, fixed));
     }
     notes.push(format!(
         "steps per second {steps_per_second:.0} ({total} steps in all, starts on {} threads)",
@@ -87,6 +99,21 @@ pub(crate) fn train(
     ));
     let report = FitReport { iterations: total, converged: true, final_error: None, notes };
     Ok((model.to_host()?, report))
+}
+
+/// What `covariance=auto` chose, and why.
+fn auto_note(settings: &GmmSettings, shape: Shape, dim: usize, fixed: Option<usize>) -> String {
+    let data = match fixed {
+        None => "unlimited draws".to_string(),
+        Some(n) => format!(
+            "{n} fixed points a side, {:.1} values per parameter of a full mixture (full from {MIN_VALUES_PER_FULL_PARAMETER})",
+            settings.values_per_full_parameter(dim, n)
+        ),
+    };
+    format!(
+        "covariance=auto: {} S_k (D = {dim} of at most {FULL_COVARIANCE_MAX_DIM} for full; {data})",
+        shape.name()
+    )
 }
 
 /// Random streams of the starts: start `i` draws from `START_STREAMS + i` (the held-out batch
