@@ -12,7 +12,7 @@ use rand::Rng;
 use super::GmmSettings;
 use super::settings::Shape;
 use super::unit_lower_inverse::UnitLowerInverse;
-use crate::SolverError;
+use crate::{FitData, SolverError};
 
 /// The fitted mixture on the host: normalised `log alpha` (K), `r` (K x D, row-major) and the
 /// Cholesky-type factor `L_k` of every `S_k = L_k L_k^T` (K x D x D, row-major).
@@ -65,13 +65,12 @@ impl Model {
         shape: Shape,
         eps: f64,
         spread: Option<f64>,
-        source: &Points,
-        target: &Points,
+        data: &FitData,
         rng: &mut SuiteRng,
         device: &Device,
     ) -> Result<Self, SolverError> {
-        let (k, d) = (s.components, target.dim());
-        let r0 = initial_r(source, target, k, s.initial_s(eps), spread, rng);
+        let (k, d) = (s.components, data.target.dim());
+        let r0 = initial_r(data.source, data.target, k, s.initial_s(eps), spread, rng);
         let (log_diag0, lower) = match shape {
             Shape::Diagonal => (s.initial_s(eps).ln(), None),
             Shape::Full => (0.5 * s.initial_s(eps).ln(), Some(Lower::new(k, d, device)?)),

@@ -58,16 +58,7 @@ pub(crate) fn train(
         .map(|i| {
             let mut rng = substream(seed, START_STREAMS + i as u64);
             let spread = if i % 2 == 0 { settings.init_spread.get() } else { None };
-            let model = Model::init(
-                settings,
-                shape,
-                eps,
-                spread,
-                data.source,
-                data.target,
-                &mut rng,
-                &device,
-            )?;
+            let model = Model::init(settings, shape, eps, spread, data, &mut rng, &device)?;
             let progress = Progress { done: &done, total };
             let last = adam(&model, settings, data, eps, &mut rng, &device, &progress)?;
             let score = model.loss(&held.0, &held.1, eps)?.to_scalar::<f64>()?;
