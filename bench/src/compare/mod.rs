@@ -51,6 +51,7 @@ pub fn main(registry: Registry) {
 /// Runs `compare` with parsed arguments and `registry`'s solvers.
 pub fn run(args: Args, registry: &Registry) -> Result<()> {
     set_threads(args.threads)?;
+    crate::runtime::flush_subnormals_on_every_thread();
     if args.heartbeat == 0 {
         bail!("--heartbeat must be >= 1 second");
     }
