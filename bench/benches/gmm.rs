@@ -4,8 +4,8 @@
 //! dual value and its conditional weights `w_k(x)`.
 //!
 //! The mixture is a real fit (the authors' 50 components with diagonal `S`, the solver's defaults
-//! otherwise but 50 Adam steps and one start): the evaluation's cost does not depend on how well it was trained, and a
-//! short fit keeps the setup to seconds.
+//! otherwise but 50 Adam steps and one start): the evaluation's cost does not depend on how well
+//! it was trained, and a short fit keeps the setup to seconds.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use eot_datasets::{GmmPair, GmmPairSettings, Sampler, substream};

@@ -5,26 +5,35 @@
 use eot_datasets::GroundTruth;
 use eot_datasets::{GaussianPair, Sampler, substream};
 use eot_metrics::cbw2_uvp;
-use eot_solvers::gmm::{Covariance, FULL_COVARIANCE_MAX_DIM, GmmSettings, GmmSolver, Shape};
-use eot_solvers::{Eps, FitData, Solver};
+use eot_solvers::gmm::{
+    Covariance, FULL_COVARIANCE_MAX_DIM, GmmPlan, GmmSettings, GmmSolver, Shape,
+};
+use eot_solvers::{Eps, FitData, FittedPlan};
 
-#[test]
-fn full_covariance_gmm_solves_the_gaussian_pair() {
-    let (d, eps) = (16, 1.0);
-    let pair = GaussianPair::standard(d, eps).unwrap();
-    let x = pair.sample_source(2000, &mut substream(0, 1));
-    let y = pair.sample_target(2000, &mut substream(0, 2));
-    let settings =
-        GmmSettings { components: 5, covariance: Covariance::Full, ..Default::default() };
-    let data = FitData { source: &x, target: &y, sampler: Some(&pair) };
-    let plan = GmmSolver::new(settings).unwrap().fit(&data, Eps::new(eps).unwrap(), 0).unwrap();
-
+/// Fits on `n` points a side (seed 0, with the pair's sampler) and scores cBW2-UVP on 100 test
+/// points with exact moments on both sides.
+fn fit_and_score(settings: GmmSettings, pair: &GaussianPair, n: usize) -> (GmmPlan, f64) {
+    let x = pair.sample_source(n, &mut substream(0, 1));
+    let y = pair.sample_target(n, &mut substream(0, 2));
+    let data = FitData { source: &x, target: &y, sampler: Some(pair) };
+    let eps = Eps::new(pair.eps()).unwrap();
+    let plan = GmmSolver::new(settings).unwrap().fit_mixture(&data, eps, 0).unwrap();
     let queries = pair.sample_source(100, &mut substream(7, 3));
     let pairs: Vec<_> = queries
         .rows()
         .map(|q| (plan.conditional_moments(q).unwrap(), pair.conditional_moments(q)))
         .collect();
     let cbw2 = cbw2_uvp(&pairs, pair.target_moments().variance()).unwrap();
+    (plan, cbw2)
+}
+
+#[test]
+fn full_covariance_gmm_solves_the_gaussian_pair() {
+    let (d, eps) = (16, 1.0);
+    let pair = GaussianPair::standard(d, eps).unwrap();
+    let settings =
+        GmmSettings { components: 5, covariance: Covariance::Full, ..Default::default() };
+    let (plan, cbw2) = fit_and_score(settings, &pair, 2000);
     assert!(cbw2 < 0.5, "cBW2-UVP {cbw2}%");
 
     let held_x = pair.sample_source(50_000, &mut substream(7, 5));
@@ -45,8 +54,6 @@ fn the_defaults_fit_full_covariances_below_the_cut() {
     // defaults (full S_k) and 3.35 +- 0.04 % with the authors' 50 diagonal components.
     let (d, eps) = (16, 0.1);
     let pair = GaussianPair::standard(d, eps).unwrap();
-    let x = pair.sample_source(1000, &mut substream(0, 1));
-    let y = pair.sample_target(1000, &mut substream(0, 2));
     let settings = GmmSettings { steps: 500, ..Default::default() };
     assert_eq!(settings.shape(d, None), Shape::Full);
     assert_eq!(settings.shape(FULL_COVARIANCE_MAX_DIM + 1, None), Shape::Diagonal);
@@ -54,14 +61,7 @@ fn the_defaults_fit_full_covariances_below_the_cut() {
     // parameter of 10 full components, 4000 are 12.
     assert_eq!(settings.shape(64, Some(2000)), Shape::Diagonal);
     assert_eq!(settings.shape(64, Some(4000)), Shape::Full);
-    let data = FitData { source: &x, target: &y, sampler: Some(&pair) };
-    let plan = GmmSolver::new(settings).unwrap().fit(&data, Eps::new(eps).unwrap(), 0).unwrap();
-    let queries = pair.sample_source(100, &mut substream(7, 3));
-    let pairs: Vec<_> = queries
-        .rows()
-        .map(|q| (plan.conditional_moments(q).unwrap(), pair.conditional_moments(q)))
-        .collect();
-    let cbw2 = cbw2_uvp(&pairs, pair.target_moments().variance()).unwrap();
+    let (plan, cbw2) = fit_and_score(settings, &pair, 1000);
     assert!(cbw2 < 0.5, "cBW2-UVP {cbw2}%");
     let note = plan.report().notes.iter().find(|n| n.starts_with("covariance=auto")).unwrap();
     assert!(note.starts_with("covariance=auto: full S_k (D = 16 "), "{note}");
