@@ -6,9 +6,11 @@
 //! `c(x) = sum_k alpha_k exp((x^T S_k x + 2 r_k^T x)/(2 eps))`, and
 //! `pi(y|x) = sum_k w_k(x) N(y | r_k + S_k x, eps S_k)`, `w_k(x) ∝ alpha_k exp((x^T S_k x + 2 r_k^T x)/(2 eps))`.
 //! Training minimises `E_{p0} log c(x) - E_{p1} log v(y)` (= `-L(f)/eps` up to constants) with Adam
-//! on candle, in float64, every sum over components a log-sum-exp. `S_k` is full by default up to
+//! in float64, every sum over components a log-sum-exp: for full `S_k` on the CPU with the
+//! gradient written out (`full_cpu.rs`), otherwise with candle's autograd. `S_k` is full by default up to
 //! D = 128 when the data is enough for it, diagonal otherwise ([`GmmSettings::shape`]).
 
+mod full_cpu;
 mod model;
 mod plan;
 mod settings;

@@ -10,6 +10,7 @@ use eot_datasets::{Points, SuiteRng};
 use rand::Rng;
 
 use super::GmmSettings;
+use super::full_cpu::Layout;
 use super::settings::Shape;
 use super::unit_lower_inverse::UnitLowerInverse;
 use crate::{FitData, SolverError};
@@ -161,6 +162,39 @@ impl Model {
         Ok((quad_x, quad_y, (log_d.sum(1)? * 2.0)?))
     }
 
+    /// The layout of the flat parameters of a full-covariance model; `None` for diagonal `S_k`.
+    pub(crate) fn full_layout(&self) -> Option<Layout> {
+        let (k, d) = self.r.as_tensor().dims2().ok()?;
+        self.lower.as_ref().map(|_| Layout { k, d })
+    }
+
+    /// A full-covariance model's parameters as one flat vector in [`Layout`]'s order.
+    pub(crate) fn full_flat(&self) -> Result<Vec<f64>, SolverError> {
+        let lower = self.lower.as_ref().ok_or_else(diagonal)?;
+        let mut theta = Vec::new();
+        for t in [self.log_alpha.as_tensor(), self.r.as_tensor(), self.log_diag.as_tensor()] {
+            theta.extend(t.flatten_all()?.to_vec1::<f64>()?);
+        }
+        theta.extend(lower.n()?.flatten_all()?.to_vec1::<f64>()?);
+        Ok(theta)
+    }
+
+    /// Sets a full-covariance model's parameters from a flat vector in [`Layout`]'s order.
+    pub(crate) fn set_full_flat(&self, theta: &[f64]) -> Result<(), SolverError> {
+        let (Some(layout), Some(lower)) = (self.full_layout(), self.lower.as_ref()) else {
+            return Err(diagonal());
+        };
+        let (k, d) = (layout.k, layout.d);
+        let device = self.r.as_tensor().device();
+        let part = |range: std::ops::Range<usize>| theta[range].to_vec();
+        self.log_alpha.set(&Tensor::from_vec(part(layout.log_alpha()), k, device)?)?;
+        self.r.set(&Tensor::from_vec(part(layout.r()), (k, d), device)?)?;
+        self.log_diag.set(&Tensor::from_vec(part(layout.log_d()), (k, d), device)?)?;
+        let n = Tensor::from_vec(part(layout.lower()), (k, d, d), device)?;
+        lower.raw.set(&n.broadcast_mul(&lower.mask)?)?;
+        Ok(())
+    }
+
     pub(crate) fn to_host(&self) -> Result<MixtureParams, SolverError> {
         let (k, d) = self.r.as_tensor().dims2()?;
         let log_alpha =
@@ -190,6 +224,11 @@ impl Model {
         }
         Ok(MixtureParams { log_alpha, r, l, k, d })
     }
+}
+
+/// The error of asking a diagonal mixture for its full-covariance parameters.
+fn diagonal() -> SolverError {
+    SolverError::Unsupported("flat parameters of a diagonal mixture".to_string())
 }
 
 /// `(I + N)^{-1}` for nilpotent `N`: forward substitution on the CPU; elsewhere the exact product

@@ -4,24 +4,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
-use eot_datasets::{SuiteRng, substream};
+use eot_datasets::{Points, SuiteRng, substream};
 use rayon::prelude::*;
 
+use super::full_cpu;
 use super::model::{MixtureParams, Model};
 use super::{
     Covariance, FULL_COVARIANCE_MAX_DIM, GmmSettings, MIN_VALUES_PER_FULL_PARAMETER, Shape,
 };
 use crate::{FitData, FitReport, SolverError, minibatch, parse_device};
 
-/// A mini-batch as float64 tensors (see [`minibatch::draw`]).
-fn batch(
-    data: &FitData,
-    n: usize,
-    rng: &mut SuiteRng,
-    device: &Device,
-) -> Result<(Tensor, Tensor), SolverError> {
-    let (x, y) = minibatch::draw(data, n, rng);
-    Ok((minibatch::tensor(&x, DType::F64, device)?, minibatch::tensor(&y, DType::F64, device)?))
+/// `points` as a float64 tensor on `device`.
+fn tensor(points: &Points, device: &Device) -> Result<Tensor, SolverError> {
+    minibatch::tensor(points, DType::F64, device)
 }
 
 /// How much faster `log alpha` learns than `r` and `S`. At small eps in high D the optimal
@@ -49,7 +44,8 @@ pub(crate) fn train(
     let dim = data.target.dim();
     let fixed = data.sampler.is_none().then(|| data.source.len().min(data.target.len()));
     let shape = settings.shape(dim, fixed);
-    let held = batch(data, HELD_OUT, &mut substream(seed, 0x6d6e), &device)?;
+    let held = minibatch::draw(data, HELD_OUT, &mut substream(seed, 0x6d6e));
+    let held = (tensor(&held.0, &device)?, tensor(&held.1, &device)?);
     let start = std::time::Instant::now();
     let done = AtomicUsize::new(0);
     let total = settings.steps * settings.starts;
@@ -124,8 +120,9 @@ impl Progress<'_> {
     }
 }
 
-/// Adam on fresh mini-batches, the learning rate following [`lr_factor`]; returns the last
-/// mini-batch loss.
+/// Adam on fresh mini-batches, the learning rate following [`steps`]' schedule; returns the last
+/// mini-batch loss. Full `S_k` on the CPU trains with the gradient written out
+/// ([`full_cpu`]), everything else with candle's autograd.
 fn adam(
     model: &Model,
     settings: &GmmSettings,
@@ -135,32 +132,65 @@ fn adam(
     device: &Device,
     progress: &Progress,
 ) -> Result<f64, SolverError> {
-    let params =
-        ParamsAdamW { lr: settings.learning_rate, weight_decay: 0.0, ..Default::default() };
+    let lr = settings.learning_rate;
+    let alpha_lr = lr * ALPHA_LR_FACTOR;
+    if let (Some(layout), true) = (model.full_layout(), device.is_cpu()) {
+        let mut theta = model.full_flat()?;
+        let mut grad = vec![0.0; layout.len()];
+        let (mut ws, mut opt) = (full_cpu::Workspace::default(), full_cpu::Adam::new(layout));
+        let last = steps(settings, data, eps, rng, progress, |x, y, factor| {
+            let (x, y) = (x.as_slice(), y.as_slice());
+            let loss = full_cpu::loss(layout, &theta, x, y, eps, &mut ws, Some(&mut grad));
+            opt.step(&mut theta, &grad, lr * factor, alpha_lr * factor);
+            Ok(loss)
+        })?;
+        model.set_full_flat(&theta)?;
+        return Ok(last);
+    }
+    let params = ParamsAdamW { lr, weight_decay: 0.0, ..Default::default() };
     let mut opt = AdamW::new(model.vars(), params.clone())?;
-    let alpha_lr = settings.learning_rate * ALPHA_LR_FACTOR;
     let mut opt_alpha =
         AdamW::new(vec![model.log_alpha.clone()], ParamsAdamW { lr: alpha_lr, ..params })?;
+    steps(settings, data, eps, rng, progress, |x, y, factor| {
+        opt.set_learning_rate(lr * factor);
+        opt_alpha.set_learning_rate(alpha_lr * factor);
+        let (x, y) = (tensor(x, device)?, tensor(y, device)?);
+        let loss = model.loss(&x, &y, eps)?;
+        let value = loss.to_scalar::<f64>()?;
+        if value.is_finite() {
+            let grads = loss.backward()?;
+            opt.step(&grads)?;
+            opt_alpha.step(&grads)?;
+        }
+        Ok(value)
+    })
+}
+
+/// The training loop: `settings.steps` mini-batches, each handed to `step` with the factor of
+/// the learning rate ([`crate::schedule::half_cosine`]); `step` updates the model and returns
+/// the mini-batch loss before the update. Returns the last loss; stops with an error on a
+/// non-finite one.
+fn steps(
+    settings: &GmmSettings,
+    data: &FitData,
+    eps: f64,
+    rng: &mut SuiteRng,
+    progress: &Progress,
+    mut step: impl FnMut(&Points, &Points, f64) -> Result<f64, SolverError>,
+) -> Result<f64, SolverError> {
     let mut last = f64::NAN;
     let steps = settings.steps;
-    for step in 0..steps {
-        let factor = crate::schedule::half_cosine(step, steps);
-        opt.set_learning_rate(settings.learning_rate * factor);
-        opt_alpha.set_learning_rate(alpha_lr * factor);
-        let (x, y) = batch(data, settings.batch, rng, device)?;
-        let loss = model.loss(&x, &y, eps)?;
-        last = loss.to_scalar::<f64>()?;
+    for i in 0..steps {
+        let (x, y) = minibatch::draw(data, settings.batch, rng);
+        last = step(&x, &y, crate::schedule::half_cosine(i, steps))?;
         if !last.is_finite() {
             return Err(SolverError::Diverged(format!(
-                "gmm loss is {last} at step {step} (eps {eps})"
+                "gmm loss is {last} at step {i} (eps {eps})"
             )));
         }
-        let grads = loss.backward()?;
-        opt.step(&grads)?;
-        opt_alpha.step(&grads)?;
         progress.step();
-        if settings.progress && (step + 1) % (steps / 10).max(1) == 0 {
-            eprintln!("gmm: step {}/{steps}, loss {last:.5}", step + 1);
+        if settings.progress && (i + 1) % (steps / 10).max(1) == 0 {
+            eprintln!("gmm: step {}/{steps}, loss {last:.5}", i + 1);
         }
     }
     Ok(last)

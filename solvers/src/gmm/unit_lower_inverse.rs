@@ -51,7 +51,7 @@ impl CustomOp1 for UnitLowerInverse {
 }
 
 /// Forward substitution, row by row: `X[i][j] = -sum_{j <= l < i} M[i][l] X[l][j]` for `j < i`.
-fn invert_one(m: &[f64], x: &mut [f64], d: usize) {
+pub(super) fn invert_one(m: &[f64], x: &mut [f64], d: usize) {
     for i in 0..d {
         x[i * d + i] = 1.0;
         for l in 0..i {
