@@ -293,23 +293,76 @@ impl Sampler for GmmPair {
     fn dim(&self) -> usize {
         self.settings.dim
     }
+    /// Each draw takes its component and then its noise from `rng`, as one draw at a time would;
+    /// the noise is then coloured by one matrix product per component.
     fn sample_source(&self, n: usize, rng: &mut SuiteRng) -> Points {
         let d = self.settings.dim;
-        let mut data = Vec::with_capacity(n * d);
+        let mut which = Vec::with_capacity(n);
+        let mut noise = Vec::with_capacity(n * d);
         for _ in 0..n {
-            let k = rng.random_range(0..self.source.len());
-            data.extend(self.source[k].sample(1, rng).into_vec());
+            which.push(rng.random_range(0..self.source.len()));
+            noise.extend(normal_vector(d, rng).iter());
+        }
+        let mut data = vec![0.0; n * d];
+        for (k, g) in self.source.iter().enumerate() {
+            let rows = rows_of(&which, k);
+            add_rows(&rows, &noise, g.chol_l(), 1.0, &mut data);
+            for &i in &rows {
+                data[i * d..(i + 1) * d].iter_mut().zip(g.mean()).for_each(|(v, m)| *v += m);
+            }
         }
         Points::new(data, n, d).expect("finite mixture draws")
     }
+
+    /// [`GroundTruth::conditional_sample`] of one draw at each source draw, batched: the
+    /// weights of all rows first (no random numbers), then each row's component and noise in
+    /// turn (the order one draw at a time takes them), then one matrix product per component
+    /// for the means and one for the noise.
     fn sample_target(&self, n: usize, rng: &mut SuiteRng) -> Points {
         let xs = self.sample_source(n, rng);
         let d = self.settings.dim;
-        let mut data = Vec::with_capacity(n * d);
-        for x in xs.rows() {
-            data.extend(self.conditional_sample(x, 1, rng).into_vec());
+        let log_w: Vec<Vec<f64>> = self
+            .plan
+            .iter()
+            .map(|c| c.evidence.log_density_rows(&xs).iter().map(|v| v + c.log_weight).collect())
+            .collect();
+        let mut which = Vec::with_capacity(n);
+        let mut noise = Vec::with_capacity(n * d);
+        for i in 0..n {
+            let raw: Vec<f64> = log_w.iter().map(|c| c[i]).collect();
+            let lse = log_sum_exp(&raw);
+            let probs: Vec<f64> = raw.iter().map(|v| (v - lse).exp()).collect();
+            which.push(draw_index(&probs, rng));
+            noise.extend(normal_vector(d, rng).iter());
+        }
+        let mut data = vec![0.0; n * d];
+        for (j, c) in self.plan.iter().enumerate() {
+            let rows = rows_of(&which, j);
+            add_rows(&rows, xs.as_slice(), &c.cov, 1.0 / self.settings.eps, &mut data);
+            add_rows(&rows, &noise, c.shape.chol_l(), 1.0, &mut data);
+            for &i in &rows {
+                data[i * d..(i + 1) * d].iter_mut().zip(&c.offset).for_each(|(v, o)| *v += o);
+            }
         }
         Points::new(data, n, d).expect("finite mixture draws")
+    }
+}
+
+/// The indices `i` with `which[i] == k`.
+fn rows_of(which: &[usize], k: usize) -> Vec<usize> {
+    which.iter().enumerate().filter(|(_, w)| **w == k).map(|(i, _)| i).collect()
+}
+
+/// `out_i += scale A v_i` for every `i` in `rows`, `v_i` the `i`-th row of `vectors`
+/// (row-major, `A.ncols()` wide), in one matrix product.
+fn add_rows(rows: &[usize], vectors: &[f64], a: &DMatrix<f64>, scale: f64, out: &mut [f64]) {
+    let (d_out, d_in) = a.shape();
+    let v = DMatrix::from_fn(rows.len(), d_in, |r, j| vectors[rows[r] * d_in + j]);
+    let product = v * a.transpose() * scale;
+    for (r, &i) in rows.iter().enumerate() {
+        for j in 0..d_out {
+            out[i * d_out + j] += product[(r, j)];
+        }
     }
 }
 

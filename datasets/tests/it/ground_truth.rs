@@ -144,6 +144,48 @@ fn gmm_target_sampler_matches_target_moments() {
     assert!(max_abs(&(emp.cov - &t.cov)) < 0.05 * max_abs(&t.cov), "target covariance off");
 }
 
+/// The batched samplers draw what one draw at a time would, from the same random numbers:
+/// each source point from its component's Gaussian, each target point from `pi*(.|x)` at it.
+#[test]
+fn gmm_batched_samplers_match_one_draw_at_a_time() {
+    use rand::Rng;
+    for (d, eps) in [(2, 0.1), (16, 1.0), (64, 10.0)] {
+        let pair = GmmPair::new(&GmmPairSettings::benchmark(d, eps)).unwrap();
+        let batched = pair.sample_target(40, &mut seeded_rng(3));
+        let mut rng = seeded_rng(3);
+        let components = pair.source_components();
+        let xs: Vec<Vec<f64>> = (0..40)
+            .map(|_| {
+                let k = rng.random_range(0..components.len());
+                components[k].sample(1, &mut rng).into_vec()
+            })
+            .collect();
+        for (i, x) in xs.iter().enumerate() {
+            let one = pair.conditional_sample(x, 1, &mut rng);
+            let err = one
+                .row(0)
+                .iter()
+                .zip(batched.row(i))
+                .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+            assert!(err < 1e-9, "D={d} eps={eps}: draw {i} differs by {err}");
+        }
+    }
+}
+
+#[test]
+fn gaussian_log_density_of_rows_is_the_pointwise_one() {
+    let g = Gaussian::new(
+        DVector::from_vec(vec![0.5, -1.0, 2.0]),
+        DMatrix::from_row_slice(3, 3, &[2.0, 0.3, 0.1, 0.3, 1.0, -0.2, 0.1, -0.2, 0.5]),
+    )
+    .unwrap();
+    let points = g.sample(20, &mut seeded_rng(4));
+    for (row, batched) in points.rows().zip(g.log_density_rows(&points)) {
+        let one = g.log_density(row);
+        assert!((one - batched).abs() < 1e-12 * one.abs().max(1.0), "{one} vs {batched}");
+    }
+}
+
 #[test]
 fn refuses_bad_construction() {
     assert!(GaussianPair::standard(2, 0.0).is_err());
