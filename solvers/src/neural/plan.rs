@@ -1,6 +1,8 @@
 use candle_core::{DType, Device, Tensor};
 use candle_nn::Module;
-use eot_datasets::{Moments, Points, SuiteRng};
+use eot_datasets::{Moments, Points, SuiteRng, substream};
+use rand::Rng;
+use rayon::prelude::*;
 
 use super::inference::{InferenceSettings, SamplerKind};
 use super::{Guide, Guided, Langevin, Mala, Mlp, Snis, guided, langevin, mala, snis};
@@ -9,6 +11,9 @@ use crate::{Exactness, FitReport, FittedPlan, LogPartition, SolverError, minibat
 
 /// Rows per network call at inference, to bound memory (activations of 256-wide layers).
 const ROWS_PER_CALL: usize = 32_768;
+
+/// Queries per block of the guided sampler, the unit its work is spread over the threads in.
+const GUIDED_BLOCK_QUERIES: usize = 32;
 
 /// A plan given by a neural potential `f` (docs/design.md §2), optionally with a learned normaliser
 /// `xi(x) ≈ log E_z exp(f(x + sqrt(eps) z) / eps)` (VarEOT). Without one, `log Z` is estimated by
@@ -132,12 +137,24 @@ impl NeuralPlan {
             target_acceptance: 0.57,
         };
         let chains = s.chains.min(k).max(1);
-        // A quarter of the usual rows: every chain keeps its draws until the block is done.
-        for chunk in chunks(x, (ROWS_PER_CALL / 8 / chains).max(1))? {
-            let (y, _) =
-                guided(&self.f, &self.tensor(&chunk)?, k, self.eps, guide, &settings, rng)?;
-            out.extend(y.to_dtype(DType::F64)?.flatten_all()?.to_vec1::<f64>()?);
-        }
+        // Blocks of queries run on the rayon threads, each on its own random stream seeded from
+        // `rng`: the block size is fixed, so the draws do not depend on the number of threads.
+        // A block's chains are one batch (their element-wise passes run on one core), and at
+        // most a quarter of the usual rows: every chain keeps its draws until its block is done.
+        let rows = (ROWS_PER_CALL / 8 / chains).clamp(1, GUIDED_BLOCK_QUERIES);
+        let base: u64 = rng.random();
+        let blocks = chunks(x, rows)?;
+        let draws = blocks
+            .par_iter()
+            .enumerate()
+            .map(|(i, chunk)| {
+                let mut rng = substream(base, i as u64);
+                let x = self.tensor(chunk)?;
+                let (y, _) = guided(&self.f, &x, k, self.eps, guide, &settings, &mut rng)?;
+                Ok(y.to_dtype(DType::F64)?.flatten_all()?.to_vec1::<f64>()?)
+            })
+            .collect::<Result<Vec<Vec<f64>>, SolverError>>()?;
+        draws.into_iter().for_each(|d| out.extend(d));
         Ok(out)
     }
 }

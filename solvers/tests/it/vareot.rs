@@ -55,6 +55,24 @@ fn vareot_beats_the_benchmark_on_d2_eps1_and_zero_potential_does_not() {
     assert!(untrained > 10.0, "f = 0 scored {untrained}%: the check cannot tell");
 }
 
+/// The guided sampler (the default) spreads fixed blocks of queries over the threads, each on
+/// its own random stream: the draws are the same on one thread as on three.
+#[test]
+fn guided_draws_do_not_depend_on_the_number_of_threads() {
+    let pair = GmmPair::new(&GmmPairSettings::benchmark(2, 1.0)).unwrap();
+    let options = Options::new().with("hidden", "16").with("steps", 20);
+    let plan = fit(VarEotSettings::from_options(options).unwrap(), &pair, 1.0);
+    // 70 queries: three blocks, the last one short.
+    let x = pair.sample_source(70, &mut substream(3, 3));
+    let draw = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| plan.sample(&x, 40, &mut substream(4, 4)).unwrap())
+    };
+    let (one, three) = (draw(1), draw(3));
+    assert_eq!(one.len(), 70 * 40);
+    assert_eq!(one.as_slice(), three.as_slice());
+}
+
 /// All-zero weights of a one-hidden-layer MLP of `width` under `prefix` (the network is f = 0).
 fn zero_weights(dim: usize, width: usize, prefix: &str) -> HashMap<String, Tensor> {
     let shape = MlpShape { input: dim, hidden: vec![width], activation: Activation::Silu };
