@@ -77,8 +77,9 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
         }
         None => None,
     };
-    let timed = baseline.is_some() || args.update_baseline.is_some();
-    let reference_before = if timed { Some(reference_seconds()?) } else { None };
+    // Timed in every run (about 0.2 s): the provenance states it beside the run's wall clock.
+    let reference_before = reference_seconds()?;
+    let started = std::time::Instant::now();
 
     let mine: Vec<(usize, &CellSpec)> =
         cells.iter().enumerate().filter(|(i, _)| args.shard.is_none_or(|s| s.owns(*i))).collect();
@@ -97,7 +98,8 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
     let cell_results: Vec<CellResult> = results.iter().map(|(_, r)| r.clone()).collect();
     let table = indexed_table(&results)?;
     let mut df = to_frame(&table)?;
-    let provenance = provenance(&args, &cell_results, &commit)?;
+    let timing = Timing { cells_seconds: started.elapsed().as_secs_f64(), reference_before };
+    let provenance = provenance(&args, &cell_results, &commit, &timing)?;
 
     if let Some(shard) = args.shard {
         let path = shard.path(&args.out);
@@ -119,8 +121,8 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
         }
     }
 
-    if let Some(before) = reference_before {
-        let reference = (before + reference_seconds()?) / 2.0;
+    if baseline.is_some() || args.update_baseline.is_some() {
+        let reference = (reference_before + reference_seconds()?) / 2.0;
         if let Some(path) = &args.update_baseline {
             let command = std::env::args().collect::<Vec<_>>().join(" ");
             let mut b = Baseline::from_run(command, commit, args.grid(), reference, &cell_results);
@@ -287,7 +289,15 @@ fn check(b: &Baseline, path: &Path, results: &[CellResult], reference: f64) -> R
 
 /// Seeds, settings and versions behind the figures (printed, and written beside the CSV), and
 /// how each real task's space was made.
-fn provenance(args: &Args, results: &[CellResult], commit: &str) -> Result<String> {
+/// How long the cells took, and the machine's speed at the start of the run.
+struct Timing {
+    /// Wall-clock seconds from the first cell's start to the last cell's end.
+    cells_seconds: f64,
+    /// Seconds of the reference kernel ([`reference_seconds`]) before the first cell.
+    reference_before: f64,
+}
+
+fn provenance(args: &Args, results: &[CellResult], commit: &str, t: &Timing) -> Result<String> {
     let threads = if args.threads == 0 { rayon::current_num_threads() } else { args.threads };
     let mut lines = vec![format!(
         "Provenance: eot-bench {} (commit {commit}), seeds {:?}, n={} (fixed-n {}), queries={}, samples={}, eval={}, threads={threads}, device={}\n\
@@ -309,6 +319,12 @@ fn provenance(args: &Args, results: &[CellResult], commit: &str) -> Result<Strin
         args.diversity_queries.min(args.metric_n),
         args.diversity_draws
     )];
+    lines.push(format!(
+        "Timing: the cells took {:.1} s of wall clock; the reference kernel (bench/src/reference.rs: \
+         a float32 matrix product and a float64 log-sum-exp sweep) took {:.4} s before the first \
+         cell. The machine's speed moves between runs: divide a time by the kernel's to compare runs",
+        t.cells_seconds, t.reference_before
+    ));
     let profile = profile(&args.profile)?;
     lines.push(format!(
         "Profile: {} ({}); settings given on top of the solvers' defaults: {}",

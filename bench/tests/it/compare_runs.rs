@@ -87,6 +87,13 @@ fn shards_merged_equal_one_run() {
     assert!(quality("full").contains("| gmm | 3 | 1 |"));
     assert_eq!(quality("merged"), quality("full"));
 
+    // Each run states its wall clock and the reference kernel's time; a merge keeps every shard's.
+    let timings = |run: &str| {
+        let text = std::fs::read_to_string(d.join(run).join("compare.provenance.txt")).unwrap();
+        text.matches("Timing: the cells took").count()
+    };
+    assert_eq!((timings("full"), timings("merged")), (1, 3));
+
     // A missing shard is refused, not merged into a smaller table.
     std::fs::remove_file(d.join("shards/compare.shard-02-of-03.parquet")).unwrap();
     let o = compare(
