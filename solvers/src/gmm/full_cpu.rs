@@ -124,6 +124,8 @@ pub(crate) struct Workspace {
     grad_m_rows: Vec<f64>,
     small: Vec<f64>,
     small2: Vec<f64>,
+    inv_d: Vec<f64>,
+    colsum: Vec<f64>,
 }
 
 fn sized(v: &mut Vec<f64>, n: usize) -> &mut [f64] {
@@ -233,7 +235,8 @@ fn factors(layout: Layout, theta: &[f64], ws: &mut Workspace) {
         let (nc, lc, mc) = (&n[c * dd..(c + 1) * dd], &mut l[c * dd..], &mut m[c * dd..]);
         unit_inv.fill(0.0);
         invert_one(nc, unit_inv, d);
-        let inv_d: Vec<f64> = log_d[c * d..(c + 1) * d].iter().map(|v| (-v).exp()).collect();
+        let inv_d = sized(&mut ws.inv_d, d);
+        inv_d.iter_mut().zip(&log_d[c * d..(c + 1) * d]).for_each(|(i, v)| *i = (-v).exp());
         for i in 0..d {
             let di = log_d[c * d + i].exp();
             for j in 0..i {
@@ -282,7 +285,8 @@ fn gradient(
 
     // Scale u and z in place into the loss's gradient with respect to them: P u / (B eps) and
     // Q z / (B eps) (the y term enters as -log v, whose quadratic has the factor -1/2).
-    let mut colsum = vec![0.0; kd];
+    let colsum = sized(&mut ws.colsum, kd);
+    colsum.fill(0.0);
     for bi in 0..b {
         for c in 0..k {
             let (p, q) = (ws.resp_c[bi * k + c], ws.resp_v[bi * k + c]);
