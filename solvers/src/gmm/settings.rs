@@ -87,7 +87,8 @@ pub struct GmmSettings {
     /// Where the centred start places the initial `r_k`.
     pub init_spread: InitSpread,
     /// Full training runs, alternating the centred start of `r` and the authors' start; the
-    /// one with the lowest held-out loss is kept.
+    /// one with the lowest loss on a fixed ranking batch is kept (fresh draws with a sampler,
+    /// training rows on a fixed sample).
     pub starts: usize,
     /// Diagonal or full `S_k`, or `auto` (see [`GmmSettings::shape`]).
     pub covariance: Covariance,
@@ -138,7 +139,7 @@ impl Settings for GmmSettings {
         v.field("learning_rate", &mut self.learning_rate, Positive, "Adam learning rate")?;
         v.field("init_s", &mut self.init_s, Positive, "initial diagonal of every S_k; auto: 1/(1+eps), the S of a unit-covariance potential component (the authors' 1 starts components 10x too wide at eps = 10)")?;
         v.field("init_spread", &mut self.init_spread, NonNegative, "spread of the initial r_k around a common centre, as a fraction of the target's; authors: r_k at target samples")?;
-        v.field("starts", &mut self.starts, AtLeastOne, "full training runs alternating the centred and the authors' start; the lowest held-out loss is kept")?;
+        v.field("starts", &mut self.starts, AtLeastOne, "full training runs alternating the centred and the authors' start; the lowest loss on a fixed batch is kept (fresh draws with a sampler, training rows on a fixed sample)")?;
         v.field(
             "covariance",
             &mut self.covariance,

@@ -26,14 +26,16 @@ fn tensor(points: &Points, device: &Device) -> Result<Tensor, SolverError> {
 /// eps = 0.1, true `log alpha` down to -21).
 const ALPHA_LR_FACTOR: f64 = 10.0;
 
-/// Samples in the fixed held-out batch that ranks the starts.
+/// Pairs in the fixed batch that ranks the starts: fresh draws with a sampler (held out from
+/// training), rows drawn from the training points on a fixed sample (there is nothing else to
+/// draw from, so the starts are then ranked by their fit to the training data).
 const HELD_OUT: usize = 4096;
 
 /// Fits the mixture: `settings.starts` full Adam runs, alternating the centred start of `r`
 /// (`init_spread`) and the authors' start, keeping the run with the lowest loss on a fixed
-/// held-out batch (the loss is the KL to the true plan up to a constant, so lower is better).
-/// The starts run in parallel on the rayon threads, each on its own random stream: a step is
-/// too small for candle to spread over several cores. Stops with an error on a non-finite loss.
+/// ranking batch ([`HELD_OUT`]; the loss is the KL to the true plan up to a constant, so lower
+/// is better). The starts run in parallel on the rayon threads, each on its own random stream:
+/// a step is too small to spread over several cores. Stops with an error on a non-finite loss.
 pub(crate) fn train(
     settings: &GmmSettings,
     data: &FitData,
@@ -45,6 +47,7 @@ pub(crate) fn train(
     let fixed = data.sampler.is_none().then(|| data.source.len().min(data.target.len()));
     let shape = settings.shape(dim, fixed);
     let held = minibatch::draw(data, HELD_OUT, &mut substream(seed, 0x6d6e));
+    let ranking = if data.sampler.is_some() { "held-out" } else { "training-rows" };
     let held = (tensor(&held.0, &device)?, tensor(&held.1, &device)?);
     let start = std::time::Instant::now();
     let done = AtomicUsize::new(0);
@@ -60,7 +63,7 @@ pub(crate) fn train(
             let score = model.loss(&held.0, &held.1, eps)?.to_scalar::<f64>()?;
             let how = spread.map_or("authors' start".to_string(), |v| format!("spread {v}"));
             let note = format!(
-                "start {i} ({how}): held-out loss {score:.5}, last mini-batch loss {last:.5}"
+                "start {i} ({how}): {ranking} loss {score:.5}, last mini-batch loss {last:.5}"
             );
             Ok((score, model, note))
         })
@@ -74,7 +77,7 @@ pub(crate) fn train(
         }
     }
     let (_, model) = best.ok_or_else(|| {
-        SolverError::Diverged(format!("no start ended with a finite held-out loss (eps {eps})"))
+        SolverError::Diverged(format!("no start ended with a finite {ranking} loss (eps {eps})"))
     })?;
     let steps_per_second = total as f64 / start.elapsed().as_secs_f64();
     if settings.covariance == Covariance::Auto {
