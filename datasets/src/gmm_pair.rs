@@ -166,6 +166,23 @@ impl GmmPair {
         raw.iter().map(|v| v - lse).collect()
     }
 
+    /// The weights `w_k(x)` of every row of `xs` (row-major, `n x K`): [`GmmPair::log_weights`]
+    /// for all rows at once, one matrix product per component, exponentiated.
+    fn weights_rows(&self, xs: &Points) -> Vec<f64> {
+        let k = self.plan.len();
+        let mut w = vec![0.0; xs.len() * k];
+        for (j, c) in self.plan.iter().enumerate() {
+            for (i, v) in c.evidence.log_density_rows(xs).into_iter().enumerate() {
+                w[i * k + j] = c.log_weight + v;
+            }
+        }
+        for row in w.chunks_mut(k) {
+            let lse = log_sum_exp(row);
+            row.iter_mut().for_each(|v| *v = (*v - lse).exp());
+        }
+        w
+    }
+
     /// The optimal potential `f*(y) = eps log sum_k p_k N(y | mu_k, Sigma_k)` (up to a constant).
     pub fn potential(&self, y: &[f64]) -> f64 {
         let terms: Vec<f64> =
@@ -321,18 +338,11 @@ impl Sampler for GmmPair {
     fn sample_target(&self, n: usize, rng: &mut SuiteRng) -> Points {
         let xs = self.sample_source(n, rng);
         let d = self.settings.dim;
-        let log_w: Vec<Vec<f64>> = self
-            .plan
-            .iter()
-            .map(|c| c.evidence.log_density_rows(&xs).iter().map(|v| v + c.log_weight).collect())
-            .collect();
+        let weights = self.weights_rows(&xs);
         let mut which = Vec::with_capacity(n);
         let mut noise = Vec::with_capacity(n * d);
-        for i in 0..n {
-            let raw: Vec<f64> = log_w.iter().map(|c| c[i]).collect();
-            let lse = log_sum_exp(&raw);
-            let probs: Vec<f64> = raw.iter().map(|v| (v - lse).exp()).collect();
-            which.push(draw_index(&probs, rng));
+        for probs in weights.chunks(self.plan.len()) {
+            which.push(draw_index(probs, rng));
             noise.extend(normal_vector(d, rng).iter());
         }
         let mut data = vec![0.0; n * d];
