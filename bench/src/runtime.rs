@@ -63,14 +63,26 @@ pub fn run_main(body: impl FnOnce() -> anyhow::Result<()>) {
     }
 }
 
-/// Sets `CANDLE_NUM_THREADS=1` unless the user chose a value, and tells mimalloc to keep freed
-/// memory for reuse. Call first thing in `main`, while the process is still single-threaded (the
-/// only time changing the environment is sound).
+/// Sets `CANDLE_NUM_THREADS=1` and `RAYON_NUM_THREADS` to the logical CPUs (rayon's own
+/// default) unless the user chose values, and tells mimalloc to keep freed memory for reuse.
+/// Call first thing in `main`, while the process is still single-threaded (the only time
+/// changing the environment is sound).
+///
+/// Why `RAYON_NUM_THREADS`: candle sizes every CPU matrix product by it and, when it is unset,
+/// counts the physical cores by parsing `/proc/cpuinfo` again on every product (num_cpus), 12 %
+/// of a VarEOT fit's profile at CPU-sized settings. Set, rayon's pool keeps its size and a
+/// product is split into as many parts as the pool has threads.
 pub fn init() {
     keep_freed_memory();
-    if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+    let unset = |name: &str| std::env::var_os(name).is_none();
+    if unset("CANDLE_NUM_THREADS") {
         // SAFETY: called at the start of `main`, before any other thread exists.
         unsafe { std::env::set_var("CANDLE_NUM_THREADS", "1") };
+    }
+    if unset("RAYON_NUM_THREADS") {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // SAFETY: as above.
+        unsafe { std::env::set_var("RAYON_NUM_THREADS", cpus.to_string()) };
     }
 }
 
