@@ -87,8 +87,8 @@ pub fn select_by_dual(
             FitData { source: &train_source, target: &train_target, sampler: data.sampler }
         }
         None => {
-            let (a, b) = split(data.source, seed, 1)?;
-            let (c, d) = split(data.target, seed, 2)?;
+            let (a, b) = split(data.source, seed, 1, "select=auto")?;
+            let (c, d) = split(data.target, seed, 2, "select=auto")?;
             (train_source, held_source, train_target, held_target) = (a, b, c, d);
             FitData::samples(&train_source, &train_target)
         }
@@ -121,13 +121,19 @@ pub fn select_by_dual(
     Ok(Selection { candidates: scored, chosen, validation_points: held_source.len() })
 }
 
-/// `(kept, held out)`: a seeded shuffle of the rows, [`VALIDATION_SHARE`] of them held out.
-fn split(points: &Points, seed: u64, stream: u64) -> Result<(Points, Points), SolverError> {
+/// `(kept, held out)`: a seeded shuffle of the rows, [`VALIDATION_SHARE`] of them held out
+/// (`stream` tells the shuffles of different uses apart); `what` names the use in the error.
+pub(crate) fn split(
+    points: &Points,
+    seed: u64,
+    stream: u64,
+    what: &str,
+) -> Result<(Points, Points), SolverError> {
     let n = points.len();
     let held = ((n as f64 * VALIDATION_SHARE).round() as usize).max(1);
     if n < held + 2 {
         return Err(SolverError::Input(format!(
-            "select=auto holds out {:.0} % of the points to score its candidates; {n} points per side are too few",
+            "{what} holds out {:.0} % of the points to score on; {n} points per side are too few",
             VALIDATION_SHARE * 100.0
         )));
     }

@@ -96,6 +96,25 @@ impl SettingValue for Option<PathBuf> {
     }
 }
 
+/// A count, or `none` (off).
+impl SettingValue for Option<usize> {
+    fn parse_setting(text: &str) -> Result<Self, String> {
+        match text {
+            "none" => Ok(None),
+            v => v.parse().map(Some).map_err(|_| format!("'{v}': expected none or a count")),
+        }
+    }
+    fn show(&self) -> String {
+        self.map_or("none".into(), |v| v.to_string())
+    }
+    fn number(&self) -> Option<f64> {
+        self.map(|v| v as f64)
+    }
+    fn word() -> Option<&'static str> {
+        Some("none")
+    }
+}
+
 /// A number, or `auto`: a value the solver derives (each such setting's help says how).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Auto {

@@ -15,7 +15,7 @@ pub use train::EgnotTraining;
 
 use candle_core::Device;
 
-use crate::neural::NeuralAlgorithm;
+use crate::neural::{NeuralAlgorithm, TrainerSettings};
 use crate::{Algorithm, Configured, Eps, FitData, FittedPlan, SolverError};
 
 /// The EgNOT solver: its settings, validated.
@@ -48,6 +48,9 @@ impl NeuralAlgorithm for EgnotSettings {
     }
     fn steps(&self) -> usize {
         self.steps
+    }
+    fn trainer_settings(&self) -> &TrainerSettings {
+        &self.trainer
     }
     fn start<'a>(
         &'a self,

@@ -58,6 +58,8 @@ impl Default for EgnotSettings {
                 clip: Limit::Value(1.0),
                 ema_decay: 0.999,
                 time_budget: Limit::None,
+                early_stop: None,
+                check_every: 50,
             },
             inference: InferenceSettings::default(),
             progress: false,

@@ -97,6 +97,11 @@ impl Training for EgnotTraining<'_> {
         Ok(self.last)
     }
 
+    fn networks_now(&self) -> Result<(Mlp, Option<Mlp>), SolverError> {
+        let ema = self.trainer.ema().tensors();
+        Ok((Mlp::from_tensors(&self.s.shape(self.dim), "f", &ema, &self.device)?, None))
+    }
+
     /// The EMA potential and the fit report.
     fn finish(self) -> Result<Networks, SolverError> {
         let s = self.s;
@@ -108,12 +113,7 @@ impl Training for EgnotTraining<'_> {
                 format!("last surrogate loss {:.5}", self.last),
             ],
         );
-        let f = Mlp::from_tensors(
-            &s.shape(self.dim),
-            "f",
-            &self.trainer.ema().tensors(),
-            &self.device,
-        )?;
-        Ok(Networks { f, xi: None, report })
+        let (f, xi) = self.networks_now()?;
+        Ok(Networks { f, xi, report })
     }
 }

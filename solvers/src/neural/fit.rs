@@ -4,7 +4,7 @@
 
 use candle_core::Device;
 
-use super::{Guide, InferenceSettings, Mlp, NeuralPlan, Trainer};
+use super::{Guide, InferenceSettings, Mlp, NeuralPlan, Trainer, TrainerSettings, Watch};
 use crate::solver::require_density;
 use crate::{Algorithm, Configured, Eps, FitData, FitReport, SolverError, parse_device};
 
@@ -19,6 +19,9 @@ pub trait Training {
     }
     /// One training step; returns the mini-batch loss.
     fn step(&mut self) -> Result<f64, SolverError>;
+    /// The networks as [`Training::finish`] would return them now (EMA weights): the potential
+    /// and VarEOT's normaliser, for a check of the held-out dual.
+    fn networks_now(&self) -> Result<(Mlp, Option<Mlp>), SolverError>;
     /// The trained networks (EMA weights) and the report.
     fn finish(self) -> Result<Networks, SolverError>;
 }
@@ -33,15 +36,28 @@ pub struct Networks {
     pub report: FitReport,
 }
 
-/// Runs `training` for `steps` steps, or until its time budget is spent.
+/// Runs `training` for `steps` steps, until its time budget is spent, or until `watch` stops
+/// it (then with the best networks the watch saw).
 pub(crate) fn run_to_end<T: Training>(
     mut training: T,
     steps: usize,
+    mut watch: Option<Watch>,
 ) -> Result<Networks, SolverError> {
     while training.trainer().keep_going(steps) {
         training.step()?;
+        let step = training.steps_taken();
+        if let Some(w) = watch.as_mut().filter(|w| w.due(step)) {
+            let (f, xi) = training.networks_now()?;
+            if w.check(step, f, xi)? {
+                break;
+            }
+        }
     }
-    training.finish()
+    let mut trained = training.finish()?;
+    if let Some(w) = watch {
+        w.keep_best(&mut trained);
+    }
+    Ok(trained)
 }
 
 /// What a neural solver supplies to [`fit`]: its training, and what it needs of the data.
@@ -59,6 +75,8 @@ pub trait NeuralAlgorithm: Algorithm {
     fn inference(&self) -> &InferenceSettings;
     /// Training steps.
     fn steps(&self) -> usize;
+    /// The optimiser's settings (early stopping among them).
+    fn trainer_settings(&self) -> &TrainerSettings;
     /// Fresh networks from `seed`'s stream, ready for the first step.
     fn start<'a>(
         &'a self,
@@ -72,15 +90,17 @@ pub trait NeuralAlgorithm: Algorithm {
     fn loads(&self) -> bool {
         false
     }
-    /// The networks: by default trained on `data` at `eps` from `seed` to the last step.
+    /// The networks: by default trained on `data` at `eps` from `seed` to the last step, or
+    /// until `watch` stops training.
     fn networks(
         &self,
         data: &FitData,
         eps: f64,
         seed: u64,
         device: &Device,
+        watch: Option<Watch>,
     ) -> Result<Networks, SolverError> {
-        run_to_end(self.start(data, eps, seed, device)?, self.steps())
+        run_to_end(self.start(data, eps, seed, device)?, self.steps(), watch)
     }
 }
 
@@ -120,7 +140,19 @@ pub fn fit<A: NeuralAlgorithm>(
             require_density(points, role, A::NAME)?;
         }
     }
-    let Networks { f, xi, report } = s.networks(data, eps.get(), seed, &device)?;
+    let early_stop = s.trainer_settings().early_stop().filter(|_| !s.loads());
+    let (kept, watch) = match early_stop {
+        Some(rule) => {
+            let (kept, watch) = Watch::split(rule, data, eps.get(), seed, s.inference(), &device)?;
+            (kept, Some(watch))
+        }
+        None => (None, None),
+    };
+    let train = match &kept {
+        Some((source, target)) => FitData { source, target, sampler: data.sampler },
+        None => *data,
+    };
+    let Networks { f, xi, report } = s.networks(&train, eps.get(), seed, &device, watch)?;
     let guide = Guide::from_samples(data.source, data.target, eps.get(), &device).ok();
     let inference = s.inference().clone();
     let mut plan = NeuralPlan { f, xi, eps: eps.get(), dim, report, inference, device, guide };

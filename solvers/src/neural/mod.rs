@@ -9,6 +9,7 @@
 mod activation;
 mod bias;
 mod checkpoint;
+mod early_stop;
 mod ema;
 mod fit;
 mod guide;
@@ -27,6 +28,7 @@ mod trainer;
 
 pub use activation::Activation;
 pub use checkpoint::Checkpoint;
+pub use early_stop::{CHECK_POINTS, EarlyStop, Watch};
 pub use ema::Ema;
 pub(crate) use fit::run_to_end;
 pub use fit::{Networks, NeuralAlgorithm, Training, fit};

@@ -2,6 +2,7 @@ use candle_core::{DType, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarMap};
 
 use super::Ema;
+use super::early_stop::EarlyStop;
 use crate::settings::{Limit, Rule, Visitor};
 use crate::{FitReport, SolverError};
 
@@ -24,6 +25,11 @@ pub struct TrainerSettings {
     /// budget that cuts training short makes the result depend on the machine's speed, so the
     /// report says where it stopped.
     pub time_budget: Limit,
+    /// Stop after this many checks of the held-out dual without a new best, keeping the best
+    /// networks (see [`super::early_stop`]); `None`: train every step.
+    pub early_stop: Option<usize>,
+    /// Training steps between two checks of the held-out dual (with `early_stop`).
+    pub check_every: usize,
 }
 
 impl TrainerSettings {
@@ -41,7 +47,19 @@ impl TrainerSettings {
             Fraction,
             "decay of the moving average of the weights used at inference",
         )?;
-        v.field("time_budget", &mut self.time_budget, Positive, "seconds after which training stops early (the fit notes say after how many steps); none: run every step")
+        v.field("time_budget", &mut self.time_budget, Positive, "seconds after which training stops early (the fit notes say after how many steps); none: run every step")?;
+        v.field("early_stop", &mut self.early_stop, AtLeastOne, "stop after this many checks of the weak dual on held-out points (20 % of a fixed sample, the given points with a sampler) without a new best, keeping the best networks; none: train every step")?;
+        v.field(
+            "early_stop_every",
+            &mut self.check_every,
+            AtLeastOne,
+            "training steps between two checks of the held-out dual (with early_stop)",
+        )
+    }
+
+    /// When to check the held-out dual and when to stop, if early stopping is on.
+    pub fn early_stop(&self) -> Option<EarlyStop> {
+        self.early_stop.map(|patience| EarlyStop { every: self.check_every, patience })
     }
 }
 

@@ -18,7 +18,7 @@ pub use train::VarEotTraining;
 
 use candle_core::Device;
 
-use crate::neural::{Networks, NeuralAlgorithm, run_to_end};
+use crate::neural::{Networks, NeuralAlgorithm, TrainerSettings, Watch, run_to_end};
 use crate::{Algorithm, Configured, Eps, FitData, FittedPlan, SolverError};
 
 /// The VarEOT solver: its settings, validated.
@@ -52,6 +52,9 @@ impl NeuralAlgorithm for VarEotSettings {
     fn steps(&self) -> usize {
         self.steps
     }
+    fn trainer_settings(&self) -> &TrainerSettings {
+        &self.trainer
+    }
     fn start<'a>(
         &'a self,
         data: &FitData<'a>,
@@ -71,12 +74,13 @@ impl NeuralAlgorithm for VarEotSettings {
         eps: f64,
         seed: u64,
         device: &Device,
+        watch: Option<Watch>,
     ) -> Result<Networks, SolverError> {
         let dim = data.check()?;
         if let Some(path) = &self.load {
             return checkpoint::load(path, dim, eps, device);
         }
-        let trained = run_to_end(self.start(data, eps, seed, device)?, self.steps)?;
+        let trained = run_to_end(self.start(data, eps, seed, device)?, self.steps, watch)?;
         if let Some(path) = &self.save {
             checkpoint::save(path, self, &trained, dim, eps, seed)?;
         }

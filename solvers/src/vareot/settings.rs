@@ -82,6 +82,8 @@ impl Default for VarEotSettings {
                 clip: Limit::Value(10.0),
                 ema_decay: 0.999,
                 time_budget: Limit::None,
+                early_stop: None,
+                check_every: 50,
             },
             lr_decay: false,
             clamp: 30.0,

@@ -157,11 +157,18 @@ impl Training for VarEotTraining<'_> {
         Ok(self.last)
     }
 
+    fn networks_now(&self) -> Result<(Mlp, Option<Mlp>), SolverError> {
+        let shape = self.s.shape(self.dim);
+        let ema = self.trainer.ema().tensors();
+        let f = Mlp::from_tensors(&shape, "f", &ema, &self.device)?;
+        let xi = Mlp::from_tensors(&shape, "xi", &ema, &self.device)?;
+        Ok((f.with_base(self.f.base().cloned()), Some(xi)))
+    }
+
     /// The EMA networks and the fit report.
     fn finish(self) -> Result<Networks, SolverError> {
         let s = self.s;
-        let shape = s.shape(self.dim);
-        let ema = self.trainer.ema().tensors();
+        let (f, xi) = self.networks_now()?;
         let report = self.trainer.report(
             s.steps,
             vec![
@@ -174,11 +181,6 @@ impl Training for VarEotTraining<'_> {
                 ),
             ],
         );
-        let base = self.f.base().cloned();
-        Ok(Networks {
-            f: Mlp::from_tensors(&shape, "f", &ema, &self.device)?.with_base(base),
-            xi: Some(Mlp::from_tensors(&shape, "xi", &ema, &self.device)?),
-            report,
-        })
+        Ok(Networks { f, xi, report })
     }
 }

@@ -293,3 +293,29 @@ fn a_time_budget_stops_training_early_and_says_so() {
         report.notes
     );
 }
+
+/// Early stopping on a small fixed sample: training holds out 20 % of the points, checks the
+/// held-out dual, stops long before the last step once it no longer improves, and says which
+/// step's networks it kept. Without the setting the same run goes to the end.
+#[test]
+fn early_stopping_ends_a_long_run_on_a_small_sample_and_says_where() {
+    let mut settings = small("snis");
+    settings.steps = 20_000;
+    settings.trainer.early_stop = Some(3);
+    settings.trainer.check_every = 25;
+    let plan = fit_small_cell(settings, 0.1).unwrap();
+    let report = plan.report();
+    assert!(report.iterations < 20_000, "ran {} steps", report.iterations);
+    let note = report.notes.iter().find(|n| n.starts_with("early stop:")).expect("a note");
+    assert!(note.contains(&format!("stopped at step {}", report.iterations)), "{note}");
+    assert!(note.contains("on 40 points a side"), "{note}");
+
+    let err = {
+        let mut s = small("snis");
+        s.trainer.early_stop = Some(1);
+        let x = Points::new(vec![0.0, 1.0], 2, 1).unwrap();
+        VarEotSolver::new(s).unwrap().fit_plan(&FitData::samples(&x, &x), Eps::new(1.0).unwrap(), 0)
+    };
+    let err = err.err().expect("2 points cannot be split");
+    assert!(err.to_string().contains("early_stop holds out 20 %"), "{err}");
+}
