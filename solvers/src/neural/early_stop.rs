@@ -7,7 +7,7 @@
 use candle_core::Device;
 use eot_datasets::Points;
 
-use super::{InferenceSettings, Mlp, NeuralPlan, Networks};
+use super::{InferenceSettings, Mlp, Networks, NeuralPlan};
 use crate::{FitData, FitReport, FittedPlan, SolverError};
 
 /// Held-out points per side a check scores on, at most: the check's cost is a forward pass per

@@ -60,6 +60,16 @@ pub struct QuadraticBase {
     pub precision: Tensor,
 }
 
+impl QuadraticBase {
+    /// The value `-(y - m)^T P (y - m)` and its gradient `-2 P (y - m)` at each row of `y`
+    /// (`P` is symmetric).
+    pub fn values_and_gradients(&self, y: &Tensor) -> candle_core::Result<(Tensor, Tensor)> {
+        let c = y.broadcast_sub(&self.mean)?;
+        let cp = c.matmul(&self.precision)?;
+        Ok((cp.mul(&c)?.sum(1)?.neg()?, (cp * -2.0)?))
+    }
+}
+
 /// `(n, D) -> (n)`: `-(y - m)^T P (y - m)` at each row.
 impl Module for QuadraticBase {
     fn forward(&self, y: &Tensor) -> candle_core::Result<Tensor> {
@@ -144,6 +154,16 @@ impl Mlp {
     pub fn detached(&self) -> Self {
         let layers = self.layers.iter().map(|(w, b)| (w.detach(), b.detach())).collect();
         Mlp { layers, activation: self.activation, base: self.base.clone() }
+    }
+
+    /// `(weight (out, in), bias (out))` of each layer, input first.
+    pub(super) fn layers(&self) -> &[(Tensor, Tensor)] {
+        &self.layers
+    }
+
+    /// The nonlinearity between the layers.
+    pub(super) fn activation(&self) -> Activation {
+        self.activation
     }
 
     /// The weights in the order of [`MlpShape::names`].

@@ -39,7 +39,7 @@ impl CustomOp1 for FusedSilu {
     ) -> candle_core::Result<(CpuStorage, Shape)> {
         let x = f32_slice(storage, layout, "fused-silu")?;
         let mut out = vec![0f32; x.len()];
-        out.par_chunks_mut(CHUNK).zip(x.par_chunks(CHUNK)).for_each(|(o, x)| dispatch(x, None, o));
+        silu_into(x, &mut out);
         Ok((CpuStorage::F32(out), layout.shape().clone()))
     }
 
@@ -78,11 +78,21 @@ impl CustomOp2 for SiluGrad {
         let x = f32_slice(xs, xl, "fused-silu-grad")?;
         let g = f32_slice(gs, gl, "fused-silu-grad")?;
         let mut out = vec![0f32; x.len()];
-        out.par_chunks_mut(CHUNK)
-            .zip(x.par_chunks(CHUNK).zip(g.par_chunks(CHUNK)))
-            .for_each(|(o, (x, g))| dispatch(x, Some(g), o));
+        silu_grad_into(x, g, &mut out);
         Ok((CpuStorage::F32(out), xl.shape().clone()))
     }
+}
+
+/// `out = silu(x)`, elementwise, on the rayon threads.
+pub(super) fn silu_into(x: &[f32], out: &mut [f32]) {
+    out.par_chunks_mut(CHUNK).zip(x.par_chunks(CHUNK)).for_each(|(o, x)| dispatch(x, None, o));
+}
+
+/// `out = g * d silu(x) / dx`, elementwise, on the rayon threads.
+pub(super) fn silu_grad_into(x: &[f32], g: &[f32], out: &mut [f32]) {
+    out.par_chunks_mut(CHUNK)
+        .zip(x.par_chunks(CHUNK).zip(g.par_chunks(CHUNK)))
+        .for_each(|(o, (x, g))| dispatch(x, Some(g), o));
 }
 
 /// The float32 data of a contiguous CPU tensor, or an error naming `op`.
