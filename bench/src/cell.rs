@@ -37,6 +37,13 @@ pub struct EvalSizes {
     pub eval: usize,
 }
 
+impl EvalSizes {
+    /// The training regime as the table's `training` column names it: `unlimited` or `fixed`.
+    pub fn regime(&self) -> &'static str {
+        if self.fresh { "unlimited" } else { "fixed" }
+    }
+}
+
 /// What to run.
 #[derive(Clone, Debug)]
 pub struct CellSpec {

@@ -67,7 +67,7 @@ fn long_table(results: &[CellResult], index: Option<&[usize]>) -> anyhow::Result
             Value::float(s.eps, 3),
             Value::Int(s.seed as i64),
             Value::Int(s.sizes.train as i64),
-            Value::text(if s.sizes.fresh { "unlimited" } else { "fixed" }),
+            Value::text(s.sizes.regime()),
             opt(r.cbw2_uvp, 3),
             opt(r.bw2_uvp, 3),
             Value::float(r.fit_seconds, 3),

@@ -342,12 +342,14 @@ fn provenance(args: &Args, results: &[CellResult], commit: &str, t: &Timing) -> 
     for r in results.iter().filter(|r| !r.notes.is_empty()) {
         let c = &r.spec;
         lines.push(format!(
-            "Fit notes of {} on {} D={} eps={} seed={}: {}",
+            "Fit notes of {} on {} D={} eps={} seed={} n={} ({}): {}",
             c.solver,
             c.dataset,
             c.dim,
             c.eps,
             c.seed,
+            c.sizes.train,
+            c.sizes.regime(),
             r.notes.join("; ")
         ));
     }

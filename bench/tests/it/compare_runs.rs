@@ -189,6 +189,12 @@ fn a_sample_size_sweep_fixes_every_solver_to_the_same_points() {
         "{summary}"
     );
     assert!(summary.contains("### --n unlimited"), "{summary}");
+    // Each size's fit notes say which size they belong to.
+    let provenance = std::fs::read_to_string(d.join("sizes.provenance.txt")).unwrap();
+    for size in ["n=200 (fixed)", "n=400 (fixed)", "n=300 (unlimited)"] {
+        let line = format!("Fit notes of gmm on gmm D=2 eps=1 seed=0 {size}: ");
+        assert!(provenance.contains(&line), "no '{line}' in {provenance}");
+    }
 
     let bad = Command::new(env!("CARGO_BIN_EXE_compare")).args(["--n", "many"]).output().unwrap();
     let err = String::from_utf8_lossy(&bad.stderr);
