@@ -59,7 +59,7 @@ impl Default for EgnotSettings {
                 ema_decay: 0.999,
                 time_budget: Limit::None,
                 early_stop: None,
-                check_every: 50,
+                early_stop_every: 50,
             },
             inference: InferenceSettings::default(),
             progress: false,

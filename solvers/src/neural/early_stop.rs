@@ -1,4 +1,4 @@
-//! Early stopping on the held-out weak dual: every `check_every` steps the EMA networks are
+//! Early stopping on the held-out weak dual: every `early_stop_every` steps the EMA networks are
 //! scored by `L(f) = -eps mean_x log Z(f, x) + mean_y f(y)` on points training never steps on
 //! (an estimate: VarEOT's `log Z` is its learned normaliser, EgNOT's an importance-sampling mean
 //! with fixed draws, the same at every check). Training stops after `early_stop` checks without

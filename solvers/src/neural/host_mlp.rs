@@ -4,10 +4,10 @@
 //! (a graph per call, a zeroed gradient buffer per node, a tensor per op) cost as much as the
 //! matrix products. Training's loss keeps candle's autograd.
 
-use candle_core::{CpuStorage, DType, Storage, Tensor};
+use candle_core::{DType, Storage, Tensor};
 
 use super::Activation;
-use super::silu::{silu_grad_into, silu_into};
+use super::silu::{f32_slice, silu_grad_into, silu_into};
 
 /// Rows below which a matrix product runs on the calling thread: the guided sampler already
 /// spreads its query blocks over the threads.
@@ -59,13 +59,10 @@ pub(super) fn values_and_gradients(
 
 /// The float32 data of a contiguous CPU tensor.
 fn slice<'a>(storage: &'a Storage, layout: &candle_core::Layout) -> candle_core::Result<&'a [f32]> {
-    let Storage::Cpu(CpuStorage::F32(all)) = storage else {
-        candle_core::bail!("host MLP: float32 CPU tensors only");
+    let Storage::Cpu(storage) = storage else {
+        candle_core::bail!("host MLP: CPU tensors only");
     };
-    let Some((start, end)) = layout.contiguous_offsets() else {
-        candle_core::bail!("host MLP: tensors must be contiguous");
-    };
-    Ok(&all[start..end])
+    f32_slice(storage, layout, "host MLP")
 }
 
 /// The forward pass keeping every pre-activation, then the backward pass to the input.

@@ -29,7 +29,7 @@ pub struct TrainerSettings {
     /// networks (see [`super::early_stop`]); `None`: train every step.
     pub early_stop: Option<usize>,
     /// Training steps between two checks of the held-out dual (with `early_stop`).
-    pub check_every: usize,
+    pub early_stop_every: usize,
 }
 
 impl TrainerSettings {
@@ -51,7 +51,7 @@ impl TrainerSettings {
         v.field("early_stop", &mut self.early_stop, AtLeastOne, "stop after this many checks of the weak dual on held-out points (20 % of a fixed sample, the given points with a sampler) without a new best, keeping the best networks; none: train every step")?;
         v.field(
             "early_stop_every",
-            &mut self.check_every,
+            &mut self.early_stop_every,
             AtLeastOne,
             "training steps between two checks of the held-out dual (with early_stop)",
         )
@@ -59,7 +59,7 @@ impl TrainerSettings {
 
     /// When to check the held-out dual and when to stop, if early stopping is on.
     pub fn early_stop(&self) -> Option<EarlyStop> {
-        self.early_stop.map(|patience| EarlyStop { every: self.check_every, patience })
+        self.early_stop.map(|patience| EarlyStop { every: self.early_stop_every, patience })
     }
 }
 

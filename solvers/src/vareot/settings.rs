@@ -83,7 +83,7 @@ impl Default for VarEotSettings {
                 ema_decay: 0.999,
                 time_budget: Limit::None,
                 early_stop: None,
-                check_every: 50,
+                early_stop_every: 50,
             },
             lr_decay: false,
             clamp: 30.0,

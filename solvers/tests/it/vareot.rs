@@ -302,7 +302,7 @@ fn early_stopping_ends_a_long_run_on_a_small_sample_and_says_where() {
     let mut settings = small("snis");
     settings.steps = 20_000;
     settings.trainer.early_stop = Some(3);
-    settings.trainer.check_every = 25;
+    settings.trainer.early_stop_every = 25;
     let plan = fit_small_cell(settings, 0.1).unwrap();
     let report = plan.report();
     assert!(report.iterations < 20_000, "ran {} steps", report.iterations);
