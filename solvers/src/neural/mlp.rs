@@ -64,17 +64,23 @@ impl QuadraticBase {
     /// The value `-(y - m)^T P (y - m)` and its gradient `-2 P (y - m)` at each row of `y`
     /// (`P` is symmetric).
     pub fn values_and_gradients(&self, y: &Tensor) -> candle_core::Result<(Tensor, Tensor)> {
+        let (c, cp) = self.centred(y)?;
+        Ok((cp.mul(&c)?.sum(1)?.neg()?, (cp * -2.0)?))
+    }
+
+    /// `(y - m, (y - m) P)`, what the value and the gradient are made of.
+    fn centred(&self, y: &Tensor) -> candle_core::Result<(Tensor, Tensor)> {
         let c = y.broadcast_sub(&self.mean)?;
         let cp = c.matmul(&self.precision)?;
-        Ok((cp.mul(&c)?.sum(1)?.neg()?, (cp * -2.0)?))
+        Ok((c, cp))
     }
 }
 
 /// `(n, D) -> (n)`: `-(y - m)^T P (y - m)` at each row.
 impl Module for QuadraticBase {
     fn forward(&self, y: &Tensor) -> candle_core::Result<Tensor> {
-        let c = y.broadcast_sub(&self.mean)?;
-        c.matmul(&self.precision)?.mul(&c)?.sum(1)?.neg()
+        let (c, cp) = self.centred(y)?;
+        cp.mul(&c)?.sum(1)?.neg()
     }
 }
 
