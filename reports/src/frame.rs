@@ -86,14 +86,16 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame, ReportError> {
         .map_err(|e| frame_error(&format!("reading {}", path.display()), e))
 }
 
-/// Stacks `frames` (same columns, checked) and sorts the rows by the integer column `key`.
+/// Stacks `frames` (the same column names in the same order, checked) and sorts the rows by the
+/// integer column `key`. A column typed differently across frames takes the widest of its types
+/// (text > float > integer), as [`to_frame`] types one table's: a column with only missing values
+/// in one frame (a shard whose one cell diverged) is typed integer there and float elsewhere.
 pub fn concat_sorted(frames: &[DataFrame], key: &str) -> Result<DataFrame, ReportError> {
     let Some((first, rest)) = frames.split_first() else {
         return Err(ReportError::Frame("no tables to merge".into()));
     };
-    let mut all = first.clone();
     for (i, df) in rest.iter().enumerate() {
-        if df.schema() != first.schema() {
+        if df.get_column_names() != first.get_column_names() {
             return Err(ReportError::Frame(format!(
                 "table {} has columns {:?}, the first has {:?}",
                 i + 2,
@@ -101,10 +103,42 @@ pub fn concat_sorted(frames: &[DataFrame], key: &str) -> Result<DataFrame, Repor
                 first.get_column_names()
             )));
         }
+    }
+    let frames = with_widest_types(frames)?;
+    let mut all = frames[0].clone();
+    for df in &frames[1..] {
         all.vstack_mut(df).map_err(|e| frame_error("stacking tables", e))?;
     }
     all.sort([key], SortMultipleOptions::default())
         .map_err(|e| frame_error(&format!("sorting by {key}"), e))
+}
+
+/// `frames` with each column cast to the widest of its types across them.
+fn with_widest_types(frames: &[DataFrame]) -> Result<Vec<DataFrame>, ReportError> {
+    let mut frames = frames.to_vec();
+    let names: Vec<String> = frames[0].get_column_names().iter().map(|n| n.to_string()).collect();
+    for name in &names {
+        let types: Vec<DataType> = frames
+            .iter()
+            .map(|f| f.column(name).map(|c| c.dtype().clone()).map_err(|_| no_column(name)))
+            .collect::<Result<_, _>>()?;
+        if types.iter().all(|t| *t == types[0]) {
+            continue;
+        }
+        let widest = if types.contains(&DataType::String) {
+            DataType::String
+        } else if types.iter().any(DataType::is_float) {
+            DataType::Float64
+        } else {
+            DataType::Int64
+        };
+        for f in &mut frames {
+            let cast = f.column(name).and_then(|c| c.cast(&widest));
+            let cast = cast.map_err(|e| frame_error(&format!("column '{name}'"), e))?;
+            f.replace(name, cast).map_err(|e| frame_error(&format!("column '{name}'"), e))?;
+        }
+    }
+    Ok(frames)
 }
 
 /// The value at (`row`, `column`) as text, a number or missing (for summaries and checks).
@@ -175,5 +209,22 @@ mod tests {
         assert_eq!(cell(&sorted, 0, "solver").unwrap(), Value::text("a"));
         assert_eq!(cell(&sorted, 3, "score").unwrap(), Value::Missing);
         assert!(matches!(cell(&sorted, 0, "nope"), Err(ReportError::Frame(_))));
+    }
+
+    #[test]
+    fn a_column_missing_in_one_table_takes_the_others_type() {
+        let mut t = Table::new(["cell", "solver", "eps", "score"]);
+        t.push(vec![Value::Int(2), Value::text("c"), Value::float(10.0, 2), Value::Missing])
+            .unwrap();
+        let only_missing = to_frame(&t).unwrap();
+        assert_eq!(only_missing.column("score").unwrap().dtype(), &DataType::Int64);
+        let all = concat_sorted(&[only_missing, to_frame(&sample()).unwrap()], "cell").unwrap();
+        assert_eq!(all.column("score").unwrap().dtype(), &DataType::Float64);
+        assert_eq!(cell(&all, 0, "score").unwrap(), Value::float(2.5, 3));
+        assert_eq!(cell(&all, 2, "score").unwrap(), Value::Missing);
+
+        let renamed = to_frame(&Table::new(["cell", "solver", "eps", "other"])).unwrap();
+        let e = concat_sorted(&[to_frame(&sample()).unwrap(), renamed], "cell").unwrap_err();
+        assert!(e.to_string().contains("table 2 has columns"), "{e}");
     }
 }

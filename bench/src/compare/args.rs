@@ -129,9 +129,11 @@ pub struct Args {
     /// OUT_STEM.shard-k-of-N.parquet beside --out; `--merge` joins the slices.
     #[arg(long)]
     pub shard: Option<Shard>,
-    /// Join the shard files in this folder into the tables of one run (runs no cell).
-    #[arg(long, conflicts_with = "shard")]
-    pub merge: Option<PathBuf>,
+    /// Join into the tables of one run (runs no cell): a folder of shard files (all of its
+    /// run's shards), or several, comma-separated: folders and finished runs' .parquet tables of
+    /// one grid with different solvers, e.g. `--merge a/benchmark.parquet,b/shards/`.
+    #[arg(long, value_delimiter = ',', conflicts_with = "shard")]
+    pub merge: Vec<PathBuf>,
     /// Fail, with a table of what regressed, when a cell is worse than in this baseline file
     /// (beyond the tolerance the baseline states; by default quality 25 % + 0.05 points worse,
     /// or fit time / reference kernel 2.5x).

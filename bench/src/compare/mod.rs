@@ -6,11 +6,13 @@
 //! default run (Sinkhorn and LightSB on the Gaussian and Gaussian-mixture pairs, D in {2, 16, 64},
 //! eps in {0.1, 1, 10}) finishes in a few minutes on 2 cores; `--refresh-readme` also rewrites
 //! the README's results block.
-//! `--shard k/N` runs a slice of the grid, `--merge DIR` joins the slices; `--check-baseline`
+//! `--shard k/N` runs a slice of the grid, `--merge` joins the slices (or runs of different
+//! solvers over one grid); `--check-baseline`
 //! and `--update-baseline` hold a run against a committed baseline.
 
 mod args;
 mod grid;
+mod merge;
 mod profile;
 
 pub use args::{Args, DEFAULT_OUT};
@@ -29,12 +31,11 @@ use crate::external::{self, ExternalSolver};
 use crate::outputs::{OutputPaths, readme_block, refresh_readme, write_charts, write_run};
 use crate::progress::Progress;
 use crate::reference::reference_seconds;
-use crate::shard::shard_files;
 use crate::solver_opts::solver_options;
 use crate::table::indexed_table;
 use crate::tasks::TaskFigures;
 use crate::{CellResult, CellSpec, Fitter, Scoring, Task, is_divergence, run_cell_with};
-use eot_reports::frame::{concat_sorted, read_parquet, to_frame, write_parquet};
+use eot_reports::frame::{to_frame, write_parquet};
 
 /// The body of a `compare` binary: parses the command line and runs it with `registry`'s
 /// solvers (`--solvers` names them); an error is printed and exits with status 1.
@@ -58,8 +59,8 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
     // Every output location is checked before the first cell: a missing font, an unwritable
     // folder or a README without its results block would otherwise surface after the run.
     check_outputs(&args)?;
-    if let Some(dir) = &args.merge {
-        return merge(&args, dir);
+    if !args.merge.is_empty() {
+        return merge::merge(&args, &args.merge);
     }
     // The tree as it is when the run starts: edits made during a long run are not in it.
     let commit = crate::provenance::commit();
@@ -243,26 +244,6 @@ fn finish(args: &Args, df: &mut polars::prelude::DataFrame, provenance: &str) ->
         eprintln!("refreshed the results block of {}", readme.display());
     }
     Ok(())
-}
-
-/// `--merge DIR`: the shard files of DIR joined in grid order, written as one run's tables.
-fn merge(args: &Args, dir: &Path) -> Result<()> {
-    let files = shard_files(dir)?;
-    let frames: Vec<_> = files.iter().map(|f| read_parquet(f)).collect::<Result<_, _>>()?;
-    let mut df = concat_sorted(&frames, "cell")?;
-    let mut provenance = vec![format!(
-        "Merged from {} shards in {}: {}",
-        files.len(),
-        dir.display(),
-        files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")
-    )];
-    for f in &files {
-        let meta = f.with_extension("provenance.txt");
-        if let Ok(text) = std::fs::read_to_string(&meta) {
-            provenance.push(text);
-        }
-    }
-    finish(args, &mut df, &provenance.join("\n"))
 }
 
 /// Fails with the table of regressed figures, naming each cell.

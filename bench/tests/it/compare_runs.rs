@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use eot_bench::columns::*;
+use eot_reports::Value;
 use eot_reports::frame::{cell, read_parquet};
 
 fn dir(name: &str) -> PathBuf {
@@ -102,6 +103,49 @@ fn shards_merged_equal_one_run() {
     );
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("shard 2/3"));
+}
+
+#[test]
+fn runs_of_different_solvers_merge_into_one_table() {
+    let d = dir("join");
+    let path = |p: &str| d.join(p).display().to_string();
+    ok(&compare(&d.join("sinkhorn/compare.csv"), &[]));
+    // The same grid for another solver, run as two shards.
+    let other: Vec<&str> =
+        GRID.iter().map(|a| if *a == "sinkhorn" { "independent" } else { *a }).collect();
+    for k in ["1/2", "2/2"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_compare"))
+            .args(&other)
+            .args(["--out", &path("independent/compare.csv"), "--shard", k])
+            .output()
+            .unwrap();
+        ok(&o);
+    }
+    let sources = format!("{},{}", path("sinkhorn/compare.parquet"), path("independent"));
+    ok(&compare(&d.join("joined/compare.csv"), &["--merge", &sources]));
+
+    let joined = read_parquet(&d.join("joined/compare.parquet")).unwrap();
+    assert_eq!(joined.height(), 16);
+    for row in 0..16 {
+        let solver = if row < 8 { "sinkhorn" } else { "independent" };
+        assert_eq!(cell(&joined, row, SOLVER).unwrap(), Value::text(solver), "row {row}");
+        assert_eq!(cell(&joined, row, CELL).unwrap(), Value::float(row as f64, 3), "row {row}");
+    }
+    let summary = std::fs::read_to_string(d.join("joined/compare_summary.md")).unwrap();
+    assert!(summary.contains("| sinkhorn | independent |"), "{summary}");
+    let provenance = std::fs::read_to_string(d.join("joined/compare.provenance.txt")).unwrap();
+    assert_eq!(provenance.matches("Timing: the cells took").count(), 3);
+
+    // A row held by two sources is refused, naming it and both sources.
+    let twice = format!("{sources},{}", path("sinkhorn/compare.parquet"));
+    let o = compare(&d.join("twice/compare.csv"), &["--merge", &twice]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("solver=sinkhorn dataset=gaussian D=2 eps=0.5 seed=0"), "{err}");
+    assert!(err.contains("is in both"), "{err}");
+    // So is a source that is neither a folder nor a table.
+    let o = compare(&d.join("bad/compare.csv"), &["--merge", &path("sinkhorn/compare.csv")]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("neither a folder"));
 }
 
 #[test]
