@@ -51,13 +51,15 @@ impl Source {
 }
 
 /// `--merge A[,B,...]`: joins the sources' rows, in the order given, into the tables of one run.
-/// Each later source's cells are numbered on after the earlier ones', so that `cell` stays one
-/// row's index in the joined grid; a row that two sources both hold is refused.
-pub(super) fn merge(args: &Args, paths: &[PathBuf]) -> Result<()> {
+/// Each later source's cells are numbered on after the earlier ones' (a source's own start at 0),
+/// so that `cell` stays one row's index in the joined grid; a row that two sources both hold is
+/// refused.
+pub(super) fn merge(args: &Args) -> Result<()> {
+    let paths = &args.merge;
     let sources: Vec<Source> = paths.iter().map(|p| Source::read(p)).collect::<Result<_>>()?;
     let mut seen: HashMap<String, &Path> = HashMap::new();
     let mut tables = Vec::new();
-    let mut next_cell = 0;
+    let mut provenance = Vec::new();
     for (source, path) in sources.iter().zip(paths) {
         for row in 0..source.table.height() {
             let key = row_key(&source.table, row)?;
@@ -70,13 +72,8 @@ pub(super) fn merge(args: &Args, paths: &[PathBuf]) -> Result<()> {
                 );
             }
         }
-        let (table, end) = numbered_from(&source.table, next_cell)?;
-        next_cell = end;
-        tables.push(table);
-    }
-    let mut df = concat_sorted(&tables, CELL)?;
-    let mut provenance = Vec::new();
-    for (source, path) in sources.iter().zip(paths) {
+        let next_cell = tables.last().map_or(Ok(0), next_cell)?;
+        tables.push(shifted(&source.table, next_cell)?);
         let names: Vec<String> = source.files.iter().map(|f| f.display().to_string()).collect();
         provenance.push(format!(
             "Merged from {} ({} file(s)): {}",
@@ -86,6 +83,7 @@ pub(super) fn merge(args: &Args, paths: &[PathBuf]) -> Result<()> {
         ));
     }
     provenance.extend(sources.iter().flat_map(|s| s.provenance.iter().cloned()));
+    let mut df = concat_sorted(&tables, CELL)?;
     finish(args, &mut df, &provenance.join("\n"))
 }
 
@@ -106,15 +104,17 @@ fn row_key(df: &DataFrame, row: usize) -> Result<String> {
     Ok(parts.join(" "))
 }
 
-/// `df` with its cells renumbered to start at `first` (their order kept), and the number after
-/// its last.
-fn numbered_from(df: &DataFrame, first: i64) -> Result<(DataFrame, i64)> {
-    let cells = number_column(df, CELL)?;
-    let lowest = cells.iter().flatten().fold(f64::INFINITY, |a, &c| a.min(c));
-    let renumbered: Vec<i64> =
-        cells.iter().map(|c| first + (c.unwrap_or(lowest) - lowest) as i64).collect();
-    let end = renumbered.iter().max().map_or(first, |m| m + 1);
+/// `df` with `by` added to its cell numbers.
+fn shifted(df: &DataFrame, by: i64) -> Result<DataFrame> {
+    let cells: Vec<Option<i64>> =
+        number_column(df, CELL)?.iter().map(|c| c.map(|c| c as i64 + by)).collect();
     let mut out = df.clone();
-    out.replace(CELL, Column::new(CELL.into(), renumbered))?;
-    Ok((out, end))
+    out.replace(CELL, Column::new(CELL.into(), cells))?;
+    Ok(out)
+}
+
+/// The cell number after the last of `df`'s.
+fn next_cell(df: &DataFrame) -> Result<i64> {
+    let last = number_column(df, CELL)?.into_iter().flatten().fold(-1.0, f64::max);
+    Ok(last as i64 + 1)
 }

@@ -7,8 +7,8 @@
 //! eps in {0.1, 1, 10}) finishes in a few minutes on 2 cores; `--refresh-readme` also rewrites
 //! the README's results block.
 //! `--shard k/N` runs a slice of the grid, `--merge` joins the slices (or runs of different
-//! solvers over one grid); `--check-baseline`
-//! and `--update-baseline` hold a run against a committed baseline.
+//! solvers over one grid); `--check-baseline` and `--update-baseline` hold a run against a
+//! committed baseline.
 
 mod args;
 mod grid;
@@ -60,7 +60,7 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
     // folder or a README without its results block would otherwise surface after the run.
     check_outputs(&args)?;
     if !args.merge.is_empty() {
-        return merge::merge(&args, &args.merge);
+        return merge::merge(&args);
     }
     // The tree as it is when the run starts: edits made during a long run are not in it.
     let commit = crate::provenance::commit();
